@@ -1,0 +1,66 @@
+# mailkpi — every target runs inside the project's own environment (.venv from uv.lock).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV_STAMP := .venv/.synced
+RUN := $(UV) run --frozen --no-sync
+
+# Nothing may reach for the network: no telemetry, no version checks, no Python downloads.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help setup system-deps build extract transform dashboard test lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || { echo "installing uv with pip"; $(PYTHON) -m pip install --quiet uv; }
+	$(UV) sync --frozen
+	@touch $@
+
+setup: $(VENV_STAMP) ## create .venv from uv.lock (installs uv with pip if missing)
+
+system-deps: ## Debian packages the browser tests need (chromium, chromium-driver)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+build: setup ## extract every configured source, load DuckDB, dbt build (demo tenant without Graph credentials)
+	$(RUN) mailkpi build
+
+extract: setup ## extract and load only
+	$(RUN) mailkpi extract
+
+transform: setup ## dbt build only
+	$(RUN) mailkpi transform
+
+dashboard: setup ## serve the Streamlit app on localhost
+	$(RUN) mailkpi dashboard
+
+lint: setup ## ruff and sqlfluff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint dbt/models dbt/macros dbt/tests
+
+format: setup ## apply ruff format and sqlfluff fixes
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+	$(RUN) sqlfluff fix dbt/models dbt/macros dbt/tests
+
+test: setup system-deps lint ## the whole offline test suite (lint, pytest, dbt build on demo data)
+	$(RUN) pytest
+
+bench: setup ## benchmarks on synthetic mailboxes of 10k, 100k and 1M messages
+	$(RUN) mailkpi bench
+
+clean: ## remove build outputs (keeps data/)
+	rm -rf build dbt/target dbt/logs .pytest_cache .ruff_cache

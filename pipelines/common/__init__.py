@@ -1,0 +1,1 @@
+"""What both sources share: the raw layer's shapes and the Graph payload parser."""
