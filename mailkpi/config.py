@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import MailkpiError
+
 DEFAULT_CONFIG_PATH = Path("mailkpi.yml")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_EXCLUDED_FOLDERS = ("Junk Email", "Drafts", "Outbox", "Conversation History")
@@ -31,8 +33,10 @@ _RANGE = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ConfigError(ValueError):
+class ConfigError(MailkpiError, ValueError):
     """A config file that cannot be used; str() is one line naming the key and the problem."""
+
+    exit_code = 2
 
 
 def _address(value: str) -> str:
@@ -45,7 +49,9 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)")
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/London)"
+        ) from None
     return value
 
 
@@ -108,7 +114,10 @@ class BusinessHours(_Strict):
             for part in spec.split(","):
                 start, end = part.split("-")
                 out.setdefault(day, []).append(
-                    (dt.time.fromisoformat(start), None if end == "24:00" else dt.time.fromisoformat(end))
+                    (
+                        dt.time.fromisoformat(start),
+                        None if end == "24:00" else dt.time.fromisoformat(end),
+                    )
                 )
         return out
 
@@ -184,9 +193,13 @@ class Mailbox(_Strict):
             seen.add(agent.address)
         for folder, agent in self.folders.agents.items():
             if agent not in seen:
-                raise _KeyedError(f"folders.agents.{folder}", f"{agent} is not an agent of this mailbox")
+                raise _KeyedError(
+                    f"folders.agents.{folder}", f"{agent} is not an agent of this mailbox"
+                )
         if self.kind == "distribution_list" and not self.agents:
-            raise _KeyedError("agents", "a distribution_list needs its agents (their mailboxes hold the mail)")
+            raise _KeyedError(
+                "agents", "a distribution_list needs its agents (their mailboxes hold the mail)"
+            )
         return self
 
 
@@ -293,7 +306,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (set MAILKPI_CONFIG or create mailkpi.yml)")
+        raise ConfigError(
+            f"{path}: config file not found (set MAILKPI_CONFIG or create mailkpi.yml)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     try:

@@ -21,8 +21,12 @@ TABLES: dict[str, str] = {
         "resolution_sla_minutes double, resolution_sla_clock varchar"
     ),
     "team_addresses": "mailbox_address varchar, address varchar, role varchar",
-    "agents": "mailbox_address varchar, agent_address varchar, agent_name varchar, category varchar",
-    "business_hours": "mailbox_address varchar, iso_dow integer, start_minute integer, end_minute integer",
+    "agents": (
+        "mailbox_address varchar, agent_address varchar, agent_name varchar, category varchar"
+    ),
+    "business_hours": (
+        "mailbox_address varchar, iso_dow integer, start_minute integer, end_minute integer"
+    ),
     "holidays": "mailbox_address varchar, holiday_date date",
     "sla_tiers": (
         "mailbox_address varchar, tier_name varchar, tier_order integer, domain varchar, "

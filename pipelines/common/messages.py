@@ -188,7 +188,9 @@ def observation_row(
     removed = item.get("@removed")
     if removed is not None:
         row["is_removed"] = True
-        row["removed_reason"] = str(removed.get("reason", "")) if isinstance(removed, Mapping) else ""
+        row["removed_reason"] = (
+            str(removed.get("reason", "")) if isinstance(removed, Mapping) else ""
+        )
         return row
     from_address, from_name = _address(item.get("from"), "from")
     sender_address, sender_name = _address(item.get("sender"), "sender")
