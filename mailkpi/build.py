@@ -1,0 +1,87 @@
+"""Build orchestration: config → extract/load → config tables → dbt build → atomic swap.
+
+Only this module (through the CLI) knows pipelines, dbt and the DuckDB file together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .config import Config
+from .database import exclusive_build, staged_copy
+from .extract import ExtractResult, extract, resolve_source
+from .transform import dbt_build, prepare
+
+log = logging.getLogger("mailkpi")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    path: Path
+    source: str
+    as_of: dt.datetime
+    messages: int
+    threads: int
+    mailboxes: int
+    seconds: float
+    loaded: ExtractResult | None
+
+    def line(self) -> str:
+        what = "demo tenant" if self.source == "demo" else "Microsoft Graph"
+        return (
+            f"mailkpi: built {what}: {self.messages:,} messages, {self.threads:,} threads "
+            f"in {self.mailboxes} mailbox{'es' if self.mailboxes != 1 else ''} "
+            f"(as of {self.as_of:%Y-%m-%d %H:%M} UTC) -> {self.path} in {self.seconds:.0f} s"
+        )
+
+
+def _mart_counts(path: Path) -> tuple[int, int, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(
+            "select (select count(*) from marts.fct_messages),"
+            " (select count(*) from marts.fct_threads),"
+            " (select count(*) from marts.dim_mailboxes)"
+        ).fetchall()[0]
+    finally:
+        con.close()
+
+
+def run(
+    path: Path,
+    config: Config,
+    *,
+    source: str | None = None,
+    do_extract: bool = True,
+    do_transform: bool = True,
+    full_refresh: bool = False,
+    demo_messages: int | None = None,
+) -> BuildSummary:
+    """Extract and/or transform into `path`; the file changes only if every step succeeds."""
+    started = time.monotonic()
+    source = resolve_source(source) if do_extract else (source or "existing")
+    loaded = None
+    with exclusive_build(path), staged_copy(path) as work:
+        if do_extract:
+            loaded = extract(work, config, source, demo_messages=demo_messages)
+            log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
+        as_of = prepare(work, config, source)
+        if do_transform:
+            dbt_build(work, full_refresh=full_refresh)
+    messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)
+    return BuildSummary(
+        path=path,
+        source=source,
+        as_of=as_of,
+        messages=messages,
+        threads=threads,
+        mailboxes=mailboxes,
+        seconds=time.monotonic() - started,
+        loaded=loaded,
+    )

@@ -1,0 +1,158 @@
+"""`mailkpi` command line: parse, call the build, print one line; exit non-zero on failure."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+# Nothing may reach for the network: set before dlt, dbt or Streamlit are imported.
+QUIET_ENV = {
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DBT_VERSION_CHECK": "false",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", help="team config file (default: $MAILKPI_CONFIG or mailkpi.yml)"
+    )
+    common.add_argument(
+        "--duckdb", help="DuckDB file (default: $MAILKPI_DUCKDB or data/mailkpi.duckdb)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    source = argparse.ArgumentParser(add_help=False)
+    source.add_argument(
+        "--source",
+        choices=("demo", "graph"),
+        help="force a source (default: graph when Microsoft 365 credentials are configured)",
+    )
+    source.add_argument(
+        "--demo-messages", type=int, metavar="N", help="size of the demo tenant (messages)"
+    )
+    refresh = argparse.ArgumentParser(add_help=False)
+    refresh.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="mailkpi", description="Response-time analytics for Microsoft 365 shared mailboxes."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "build", parents=[common, source, refresh], help="extract, load and dbt build"
+    )
+    commands.add_parser("extract", parents=[common, source], help="extract and load only")
+    commands.add_parser("transform", parents=[common, refresh], help="dbt build only")
+    dash = commands.add_parser(
+        "dashboard", parents=[common], help="serve the Streamlit app on localhost"
+    )
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument(
+        "--address", default="127.0.0.1", help="bind address (default: localhost only)"
+    )
+    return parser
+
+
+def _dashboard(args: argparse.Namespace, duckdb_file: Path) -> int:
+    os.environ["MAILKPI_DUCKDB"] = str(duckdb_file)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "dashboards" / "app.py"),
+        "--server.address",
+        args.address,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def _user_error(exc: BaseException):
+    """The MailkpiError behind an exception, looking through dlt's wrappers."""
+    from .errors import MailkpiError
+
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MailkpiError):
+            return current
+        todo += [
+            getattr(current, "exception", None),
+            current.__cause__,
+            current.__context__,
+        ]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command != "dashboard" else logging.WARNING,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    from .config import load_config
+    from .database import duckdb_path
+
+    try:
+        duckdb_file = duckdb_path(args.duckdb)
+        if args.command == "dashboard":
+            return _dashboard(args, duckdb_file)
+        config = load_config(args.config)
+        from .build import run
+
+        summary = run(
+            duckdb_file,
+            config,
+            source=getattr(args, "source", None),
+            do_extract=args.command in ("build", "extract"),
+            do_transform=args.command in ("build", "transform"),
+            full_refresh=getattr(args, "full_refresh", False),
+            demo_messages=getattr(args, "demo_messages", None),
+        )
+    except KeyboardInterrupt:
+        print("mailkpi: interrupted; the DuckDB file is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        error = _user_error(exc)
+        if error is None:
+            if os.environ.get("MAILKPI_DEBUG"):
+                raise
+            print(
+                f"mailkpi: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+                "(set MAILKPI_DEBUG=1 for the traceback)",
+                file=sys.stderr,
+            )
+            return 70
+        print(f"mailkpi: {error}", file=sys.stderr)
+        return error.exit_code
+    if args.command == "extract":
+        print(f"mailkpi: loaded {summary.loaded.observations:,} observations -> {summary.path}")
+    else:
+        print(summary.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Run `dbt build` on a DuckDB file, after writing the team config into it.
+
+dbt runs in a child process: the DuckDB file is then certainly closed (and checkpointed)
+when it returns, which the atomic swap of the build relies on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from .config import Config
+from .config_tables import write_config_tables
+from .errors import MailkpiError
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+
+
+class TransformFailed(MailkpiError):
+    exit_code = 4
+
+
+def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The build's "now": the latest load that observed the mailboxes (None before any load)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'message_observations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    return con.execute("select max(observed_at) from raw.message_observations").fetchall()[0][0]
+
+
+def prepare(path: Path, config: Config, source: str) -> dt.datetime:
+    """Write schema `config` (with the build's as_of) into the file; return as_of."""
+    con = duckdb.connect(str(path))
+    try:
+        as_of = data_as_of(con) or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        write_config_tables(con, config, as_of, source)
+    finally:
+        con.close()
+    return as_of
+
+
+def _failures(run_results: Path) -> str:
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    if not failed:
+        return ""
+    first = failed[0]
+    message = " ".join(str(first.get("message") or "").split())[:300]
+    return f"{len(failed)} failed; first: {first['unique_id']}: {message}"
+
+
+def dbt_build(path: Path, *, full_refresh: bool = False, select: str | None = None) -> None:
+    """`dbt build` (models and tests) against the file; raise TransformFailed on failure."""
+    dbt = Path(sys.executable).with_name("dbt")
+    args = [str(dbt), "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", select]
+    env = {**os.environ, "MAILKPI_DUCKDB": str(path)}
+    completed = subprocess.run(args, env=env, check=False)
+    if completed.returncode != 0:
+        detail = _failures(DBT_DIR / "target" / "run_results.json")
+        raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")
