@@ -1,0 +1,115 @@
+"""Overview: the headline KPIs against the previous period, and their trend."""
+
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.filters import page
+
+db, scope = page("Overview")
+cards = queries.kpi_cards(db, scope)
+now, before = cards.loc["current"], cards.loc["previous"]
+
+
+def _delta(column: str, kind: str) -> str | None:
+    """The change against the previous period, in the KPI's own unit."""
+    if ui.is_missing(now[column]) or ui.is_missing(before[column]):
+        return None
+    change = now[column] - before[column]
+    if kind == "duration":
+        return ("+" if change >= 0 else "-") + ui.duration(abs(change))
+    if kind == "rate":
+        return f"{change * 100:+.0f} pp"
+    return f"{change:+,.0f}"
+
+
+def _card(label: str, column: str, kind: str, lower_is_better: bool, help: str) -> None:
+    show = {"duration": ui.duration, "rate": ui.percent, "count": ui.count}[kind]
+    st.metric(
+        label,
+        show(now[column]),
+        _delta(column, kind),
+        delta_color="inverse" if lower_is_better else "normal",
+        help=help,
+        border=True,
+    )
+
+
+row = st.columns(5)
+with row[0]:
+    _card("First reply · median", "first_response_median", "duration", True,
+          "Customer-initiated threads whose first message arrived in the range: time from "
+          "that message to the team's first reply.")  # fmt: skip
+with row[1]:
+    _card("First reply · mean", "first_response_mean", "duration", True,
+          "Mean of the same first-response times; far above the median when a few threads "
+          "waited very long.")  # fmt: skip
+with row[2]:
+    _card("Reply time · median", "reply_median", "duration", True,
+          "Every customer turn (a customer message, or several in a row) that started in "
+          "the range and was answered: time to the team's answer.")  # fmt: skip
+with row[3]:
+    _card("Reply time · p90", "reply_p90", "duration", True,
+          "90 % of answered turns were answered within this time.")  # fmt: skip
+with row[4]:
+    _card("SLA met", "sla_met_rate", "rate", False,
+          "Met ÷ (met + breached) over threads that started in the range; threads still "
+          "within their target count in neither.")  # fmt: skip
+row = st.columns(5)
+with row[0]:
+    _card("New threads", "new_threads", "count", False,
+          "Customer-initiated threads whose first message arrived in the range.")  # fmt: skip
+with row[1]:
+    _card("Resolved", "resolved_threads", "count", False,
+          "Threads resolved for the first time in the range (moved to a resolved folder, "
+          "or idle after the team's last reply).")  # fmt: skip
+with row[2]:
+    _card("Reopen rate", "reopen_rate", "rate", True,
+          "Of the threads resolved in the range, the share the customer reopened.")  # fmt: skip
+with row[3]:
+    _card("Reassignment rate", "reassignment_rate", "rate", True,
+          "Of the threads that started in the range and got an assignee, the share that "
+          "moved from one agent to another.")  # fmt: skip
+with row[4]:
+    st.metric(
+        "Open backlog",
+        ui.count(queries.open_threads(db, scope)),
+        help="Threads not resolved as of the data's as-of time.",
+        border=True,
+    )
+
+trend = queries.kpi_trend(db, scope)
+if trend.empty:
+    st.info("No threads or replies in this range.")
+    st.stop()
+hours = trend.assign(
+    **{c: trend[c] / 60 for c in trend.columns if c.endswith(("_median", "_mean", "_p90"))}
+)
+left, right = st.columns(2)
+with left:
+    st.subheader("Reply time")
+    st.altair_chart(
+        charts.trend(hours, {"reply_median": "Median", "reply_p90": "p90"}, scope.grain,
+                     "Hours"),
+        width="stretch",
+    )  # fmt: skip
+    st.subheader("New and resolved threads")
+    st.altair_chart(
+        charts.trend(trend, {"new_threads": "New", "resolved_threads": "Resolved"},
+                     scope.grain, "Threads", kind="bar"),
+        width="stretch",
+    )  # fmt: skip
+with right:
+    st.subheader("First response")
+    st.altair_chart(
+        charts.trend(hours, {"first_response_median": "Median",
+                             "first_response_mean": "Mean"}, scope.grain, "Hours"),
+        width="stretch",
+    )  # fmt: skip
+    st.subheader("SLA met")
+    st.altair_chart(
+        charts.trend(trend, {"sla_met_rate": "Met rate"}, scope.grain, "Met", kind="rate"),
+        width="stretch",
+    )
+
+with st.expander("Trend table"):
+    ui.table(trend, "overview_trend")

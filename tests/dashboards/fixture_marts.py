@@ -1,0 +1,225 @@
+"""A tiny hand-made `marts` schema: six threads in two mailboxes, small enough to count by hand.
+
+As of 2026-03-31 12:00 UTC. Support (Europe/London, business hours 09:00-17:30 Mon-Fri) and
+Sales (America/New_York). Times below are UTC; British Summer Time starts on 29 March.
+
+  T1 support  customer 25 Mar 09:00, Alice 09:30 (30 min)               resolved 26 Mar
+  T2 support  customer 26 Mar 16:00, Bob 27 Mar 10:00 (1080 / 150 bus.), customer again
+              27 Mar 12:00, Alice and Bob both answer 13:00 (collision); reassigned once
+  T3 support  customer 30 Mar 08:00, unanswered: first-response SLA breached
+  T4 support  customer 20 Mar 10:00, Send As 11:00 (60), resolved 21 Mar, customer back on
+              Sunday 22 Mar 10:00 (reopen), Alice Mon 23 Mar 09:30 (1410 / 30 bus.)
+  T5 support  team writes 27 Mar 14:00, customer answers 15:00, unanswered
+  T6 sales    customer 27 Mar 14:00, Dave 14:45 (45)                      resolved 28 Mar
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+AS_OF = dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC)
+SUPPORT = "support@contoso.com"
+SALES = "sales@contoso.com"
+ALICE, BOB, CAROL, DAVE = (f"{n}@contoso.com" for n in ("alice", "bob", "carol", "dave"))
+
+
+def ts(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.UTC)
+
+
+THREAD_COLUMNS = {
+    "mailbox_address": "varchar",
+    "conversation_id": "varchar",
+    "subject": "varchar",
+    "customer_address": "varchar",
+    "initiated_by": "varchar",
+    "first_inbound_at": "timestamptz",
+    "first_response_at": "timestamptz",
+    "first_responder": "varchar",
+    "first_response_minutes": "double",
+    "first_response_business_minutes": "double",
+    "last_response_at": "timestamptz",
+    "last_responder": "varchar",
+    "last_response_minutes": "double",
+    "last_response_business_minutes": "double",
+    "last_message_at": "timestamptz",
+    "resolved_at": "timestamptz",
+    "resolution_minutes": "double",
+    "resolution_business_minutes": "double",
+    "inbound_count": "integer",
+    "outbound_count": "integer",
+    "reopen_count": "integer",
+    "assignee": "varchar",
+    "reassignment_count": "integer",
+    "status": "varchar",
+    "sla_first_response_status": "varchar",
+    "sla_tier": "varchar",
+    "topics": "varchar[]",
+    "collision_turns": "integer",
+    "awaiting_team_minutes": "double",
+    "waiting_on_customer_minutes": "double",
+    "as_of": "timestamptz",
+}
+
+
+def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr, fr_bus,
+            last_msg, resolved, inbound, outbound, reopens, assignee, reassigned, status,
+            sla, topics, initiated_by="customer", collisions=0):  # fmt: skip
+    return {
+        "mailbox_address": mailbox,
+        "conversation_id": conv,
+        "subject": subject,
+        "customer_address": customer,
+        "initiated_by": initiated_by,
+        "first_inbound_at": first_in,
+        "first_response_at": first_out,
+        "first_responder": responder,
+        "first_response_minutes": fr,
+        "first_response_business_minutes": fr_bus,
+        "last_response_at": first_out,
+        "last_responder": responder,
+        "last_response_minutes": fr,
+        "last_response_business_minutes": fr_bus,
+        "last_message_at": last_msg,
+        "resolved_at": resolved,
+        "resolution_minutes": None if resolved is None else (resolved - first_in).seconds / 60,
+        "resolution_business_minutes": None,
+        "inbound_count": inbound,
+        "outbound_count": outbound,
+        "reopen_count": reopens,
+        "assignee": assignee,
+        "reassignment_count": reassigned,
+        "status": status,
+        "sla_first_response_status": sla,
+        "sla_tier": None,
+        "topics": topics,
+        "collision_turns": collisions,
+        "awaiting_team_minutes": None,
+        "waiting_on_customer_minutes": None,
+        "as_of": AS_OF,
+    }
+
+
+THREADS = [
+    _thread("T1", SUPPORT, "Invoice copy", "ann@fabrikam.com", ts(25, 9), ts(25, 9, 30), ALICE,
+            30, 30, ts(25, 9, 30), ts(26, 10), 1, 1, 0, ALICE, 0, "resolved", "met", ["billing"]),
+    _thread("T2", SUPPORT, "Login fails", "ben@example.com", ts(26, 16), ts(27, 10), BOB,
+            1080, 150, ts(27, 13), None, 2, 3, 0, BOB, 1, "waiting_on_customer", "met",
+            ["technical"], collisions=1),
+    _thread("T3", SUPPORT, "Refund please", "cat@example.com", ts(30, 8), None, None,
+            None, None, ts(30, 8), None, 1, 0, 0, None, 0, "new", "breached", ["billing"]),
+    _thread("T4", SUPPORT, "Wrong size", "dan@example.com", ts(20, 10), ts(20, 11), None,
+            60, 60, ts(23, 9, 30), ts(21, 9), 2, 2, 1, ALICE, 0, "waiting_on_customer", "met",
+            []),
+    _thread("T5", SUPPORT, "Renewal offer", "eve@example.com", ts(27, 15), None, None,
+            None, None, ts(27, 15), None, 1, 1, 0, None, 0, "awaiting_response", None, [],
+            initiated_by="team"),
+    _thread("T6", SALES, "Quote request", "fay@example.com", ts(27, 14), ts(27, 14, 45), DAVE,
+            45, 45, ts(27, 14, 45), ts(28, 12), 1, 1, 0, DAVE, 0, "resolved", "met", []),
+]  # fmt: skip
+
+REPLY_COLUMNS = {
+    "mailbox_address": "varchar",
+    "conversation_id": "varchar",
+    "turn_started_at": "timestamptz",
+    "replied_at": "timestamptz",
+    "reply_minutes": "double",
+    "reply_business_minutes": "double",
+    "replied_by": "varchar",
+    "inbound_message_count": "integer",
+    "is_collision": "boolean",
+}
+REPLIES = [
+    (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False),
+    (SUPPORT, "T2", ts(26, 16), ts(27, 10), 1080, 150, BOB, 1, False),
+    (SUPPORT, "T2", ts(27, 12), ts(27, 13), 60, 60, ALICE, 1, True),
+    (SUPPORT, "T3", ts(30, 8), None, None, None, None, 1, None),
+    (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False),
+    (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False),
+    (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None),
+    (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False),
+]
+
+MESSAGE_COLUMNS = {
+    "mailbox_address": "varchar",
+    "conversation_id": "varchar",
+    "internet_message_id": "varchar",
+    "direction": "varchar",
+    "from_address": "varchar",
+    "responder": "varchar",
+    "received_at": "timestamptz",
+    "sent_at": "timestamptz",
+    "folder_name": "varchar",
+}
+
+
+def _messages() -> list[tuple]:
+    """Counted messages: every turn's inbound start and every outbound answer."""
+    outbound = [
+        ("T1", ts(25, 9, 30), ALICE, "Archive"),
+        ("T2", ts(27, 10), BOB, "Sent Items"),
+        ("T2", ts(27, 13), ALICE, "Sent Items"),
+        ("T2", ts(27, 13), BOB, "Sent Items"),
+        ("T4", ts(20, 11), None, "Sent Items"),
+        ("T4", ts(23, 9, 30), ALICE, "Sent Items"),
+        ("T5", ts(27, 14), CAROL, "Sent Items"),
+        ("T6", ts(27, 14, 45), DAVE, "Archive"),
+    ]
+    customers = {t["conversation_id"]: t["customer_address"] for t in THREADS}
+    mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
+    rows = [
+        (box, c, f"<in-{c}-{i}@x>", "inbound", customers[c], None, at, at, "Inbox")
+        for i, (box, c, at, *_) in enumerate(REPLIES)
+    ]
+    rows += [
+        (mailbox[c], c, f"<out-{c}-{i}@x>", "outbound", who or mailbox[c], who, at, at, folder)
+        for i, (c, at, who, folder) in enumerate(outbound)
+    ]
+    return rows
+
+
+DIM_MAILBOXES = [
+    (SUPPORT, "Support", "shared_mailbox", "Europe/London"),
+    (SALES, "Sales", "distribution_list", "America/New_York"),
+]
+DIM_AGENTS = [
+    (SUPPORT, ALICE, "Alice Smith"),
+    (SUPPORT, BOB, "Bob Jones"),
+    (SUPPORT, CAROL, "Carol White"),
+    (SALES, DAVE, "Dave Brown"),
+]
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows) -> None:
+    con.execute(f"create table marts.{name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    if rows:
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"insert into marts.{name} values ({marks})", [tuple(r) for r in rows])
+
+
+def build(path: Path) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema marts")
+        _create(con, "fct_threads", THREAD_COLUMNS, [t.values() for t in THREADS])
+        _create(con, "fct_replies", REPLY_COLUMNS, REPLIES)
+        _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
+        _create(
+            con,
+            "dim_mailboxes",
+            {"mailbox_address": "varchar", "mailbox_name": "varchar", "kind": "varchar",
+             "timezone": "varchar"},
+            DIM_MAILBOXES,
+        )  # fmt: skip
+        _create(
+            con,
+            "dim_agents",
+            {"mailbox_address": "varchar", "agent_address": "varchar", "agent_name": "varchar"},
+            DIM_AGENTS,
+        )
+    finally:
+        con.close()
+    return path
