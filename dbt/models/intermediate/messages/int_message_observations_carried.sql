@@ -1,0 +1,214 @@
+{#-
+    The state of each message copy after each load: every property carried forward from
+    the last observation that had it (partial delta items leave most properties null).
+    Incremental: a nightly build reads only the loads it has not seen, seeded with the
+    last known state of the messages they touch, so a full refresh gives the same rows.
+-#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+with
+
+observations as (
+    select * from {{ ref('stg_msgraph__message_observations') }}
+    {% if is_incremental() %}
+    where observed_at > (select max(previous.observed_at) from {{ this }} as previous)
+    {% endif %}
+),
+
+observation_rows as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        observed_at,
+        false as is_seed,
+        is_removed,
+        folder_id,
+        conversation_id,
+        internet_message_id,
+        subject,
+        from_address,
+        from_name,
+        sender_address,
+        sender_name,
+        to_addresses,
+        cc_addresses,
+        recipient_count,
+        received_at,
+        sent_at,
+        created_at,
+        last_modified_at,
+        is_draft,
+        categories,
+        header_auto_submitted,
+        header_precedence,
+        header_x_auto_response_suppress
+    from observations
+),
+
+{% if is_incremental() %}
+seed_rows as (
+    select
+        known.mailbox_address,
+        known.store_address,
+        known.message_id,
+        known.observed_at,
+        true as is_seed,
+        known.is_removed,
+        known.folder_id,
+        known.conversation_id,
+        known.internet_message_id,
+        known.subject,
+        known.from_address,
+        known.from_name,
+        known.sender_address,
+        known.sender_name,
+        known.to_addresses,
+        known.cc_addresses,
+        known.recipient_count,
+        known.received_at,
+        known.sent_at,
+        known.created_at,
+        known.last_modified_at,
+        known.is_draft,
+        known.categories,
+        known.header_auto_submitted,
+        known.header_precedence,
+        known.header_x_auto_response_suppress
+    from {{ this }} as known
+    where
+        exists (
+            select 1
+            from observations
+            where
+                observations.mailbox_address = known.mailbox_address
+                and observations.store_address = known.store_address
+                and observations.message_id = known.message_id
+        )
+    qualify row_number() over (
+        partition by known.mailbox_address, known.store_address, known.message_id
+        order by known.observed_at desc
+    ) = 1
+),
+
+all_rows as (
+    select * from seed_rows
+    union all
+    select * from observation_rows
+),
+{% else %}
+all_rows as (
+    select * from observation_rows
+),
+{% endif %}
+
+-- Within one load a move is a removal from the old folder and an item in the new one:
+-- removals sort first so the load ends in the new folder.
+sequenced as (
+    select
+        *,
+        row_number() over (
+            partition by mailbox_address, store_address, message_id
+            order by observed_at asc, is_seed desc, is_removed desc, last_modified_at asc nulls first, folder_id asc
+        ) as sequence_number
+    from all_rows
+),
+
+folder_carried as (
+    select
+        *,
+        last_value(case when not is_removed or is_seed then folder_id end ignore nulls) over (
+            partition by mailbox_address, store_address, message_id
+            order by sequence_number
+            rows between unbounded preceding and 1 preceding
+        ) as folder_id_before
+    from sequenced
+),
+
+-- A removal from a folder the message already left (seen in another one since) changes nothing.
+presence_events as (
+    select
+        *,
+        case
+            when is_seed then is_removed
+            when not is_removed then false
+            when folder_id_before is null or folder_id_before = folder_id then true
+        end as removal_event
+    from folder_carried
+),
+
+carried as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        observed_at,
+        sequence_number,
+        is_seed,
+        last_value(removal_event ignore nulls) over carry as is_removed,
+        last_value(case when not is_removed or is_seed then folder_id end ignore nulls) over carry as current_folder_id,
+        folder_id as observed_folder_id,
+        last_value(conversation_id ignore nulls) over carry as conversation_id,
+        last_value(internet_message_id ignore nulls) over carry as internet_message_id,
+        last_value(subject ignore nulls) over carry as subject,
+        last_value(from_address ignore nulls) over carry as from_address,
+        last_value(from_name ignore nulls) over carry as from_name,
+        last_value(sender_address ignore nulls) over carry as sender_address,
+        last_value(sender_name ignore nulls) over carry as sender_name,
+        last_value(to_addresses ignore nulls) over carry as to_addresses,
+        last_value(cc_addresses ignore nulls) over carry as cc_addresses,
+        last_value(recipient_count ignore nulls) over carry as recipient_count,
+        last_value(received_at ignore nulls) over carry as received_at,
+        last_value(sent_at ignore nulls) over carry as sent_at,
+        last_value(created_at ignore nulls) over carry as created_at,
+        last_value(last_modified_at ignore nulls) over carry as last_modified_at,
+        last_value(is_draft ignore nulls) over carry as is_draft,
+        last_value(categories ignore nulls) over carry as categories,
+        last_value(header_auto_submitted ignore nulls) over carry as header_auto_submitted,
+        last_value(header_precedence ignore nulls) over carry as header_precedence,
+        last_value(header_x_auto_response_suppress ignore nulls) over carry as header_x_auto_response_suppress
+    from presence_events
+    window carry as (
+        partition by mailbox_address, store_address, message_id
+        order by sequence_number
+        rows between unbounded preceding and current row
+    )
+),
+
+-- One row per load: the state the message was left in at the end of it.
+last_per_load as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        observed_at,
+        is_removed,
+        coalesce(current_folder_id, observed_folder_id) as folder_id,
+        conversation_id,
+        internet_message_id,
+        subject,
+        from_address,
+        from_name,
+        sender_address,
+        sender_name,
+        to_addresses,
+        cc_addresses,
+        recipient_count,
+        received_at,
+        sent_at,
+        created_at,
+        last_modified_at,
+        is_draft,
+        categories,
+        header_auto_submitted,
+        header_precedence,
+        header_x_auto_response_suppress
+    from carried
+    where not is_seed
+    qualify row_number() over (
+        partition by mailbox_address, store_address, message_id, observed_at
+        order by sequence_number desc
+    ) = 1
+)
+
+select * from last_per_load

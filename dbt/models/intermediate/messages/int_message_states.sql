@@ -1,0 +1,81 @@
+with
+
+message_observations_carried as (
+    select * from {{ ref('int_message_observations_carried') }}
+),
+
+mail_folders as (
+    select * from {{ ref('stg_msgraph__mail_folders') }}
+),
+
+config_folders as (
+    select * from {{ ref('stg_config__folders') }}
+),
+
+-- A folder matches a configured name by display name or by path (`Inbox/Done`), case-insensitively.
+folder_roles as (
+    select
+        mail_folders.store_address,
+        mail_folders.folder_id,
+        config_folders.mailbox_address,
+        bool_or(config_folders.role = 'excluded') as is_configured_excluded,
+        bool_or(config_folders.role = 'resolved') as is_configured_resolved,
+        min(case when config_folders.role = 'agent' then config_folders.agent_address end) as agent_address
+    from mail_folders
+    inner join config_folders
+        on
+            lower(config_folders.folder_name) = lower(mail_folders.folder_name)
+            or lower(config_folders.folder_name) = lower(mail_folders.folder_path)
+    group by all
+),
+
+states_with_folders as (
+    select
+        message_observations_carried.mailbox_address,
+        message_observations_carried.store_address,
+        message_observations_carried.message_id,
+        message_observations_carried.observed_at,
+        message_observations_carried.is_removed,
+        message_observations_carried.folder_id,
+        mail_folders.folder_name,
+        mail_folders.folder_path,
+        mail_folders.well_known_name as folder_well_known_name,
+        case
+            when mail_folders.is_excluded or folder_roles.is_configured_excluded then 'excluded'
+            when mail_folders.well_known_name = 'deleteditems' then 'deleted'
+            when folder_roles.is_configured_resolved then 'resolved'
+            when folder_roles.agent_address is not null then 'agent'
+        end as folder_role,
+        folder_roles.agent_address as folder_agent_address,
+        message_observations_carried.conversation_id,
+        message_observations_carried.internet_message_id,
+        message_observations_carried.subject,
+        message_observations_carried.from_address,
+        message_observations_carried.from_name,
+        message_observations_carried.sender_address,
+        message_observations_carried.sender_name,
+        message_observations_carried.to_addresses,
+        message_observations_carried.cc_addresses,
+        message_observations_carried.recipient_count,
+        message_observations_carried.received_at,
+        message_observations_carried.sent_at,
+        message_observations_carried.created_at,
+        message_observations_carried.last_modified_at,
+        message_observations_carried.is_draft,
+        message_observations_carried.categories,
+        message_observations_carried.header_auto_submitted,
+        message_observations_carried.header_precedence,
+        message_observations_carried.header_x_auto_response_suppress
+    from message_observations_carried
+    left join mail_folders
+        on
+            message_observations_carried.store_address = mail_folders.store_address
+            and message_observations_carried.folder_id = mail_folders.folder_id
+    left join folder_roles
+        on
+            message_observations_carried.mailbox_address = folder_roles.mailbox_address
+            and message_observations_carried.store_address = folder_roles.store_address
+            and message_observations_carried.folder_id = folder_roles.folder_id
+)
+
+select * from states_with_folders

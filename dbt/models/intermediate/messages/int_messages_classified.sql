@@ -1,0 +1,204 @@
+{#-
+    One row per distinct message (internetMessageId) per team mailbox, counted or not, with
+    its direction, responder and the first reason it is not counted (metrics.md, "Which
+    messages count"; team conversations: docs/decisions.md).
+-#}
+with
+
+message_states as (
+    select * from {{ ref('int_message_states') }}
+),
+
+stores as (
+    select * from {{ ref('stg_config__stores') }}
+),
+
+team_addresses as (
+    select * from {{ ref('stg_config__team_addresses') }}
+),
+
+agents as (
+    select * from {{ ref('stg_config__agents') }}
+),
+
+internal_domains as (
+    select * from {{ ref('stg_config__internal_domains') }}
+),
+
+-- The latest state of each copy (one message in one folder of one read mailbox).
+copies as (
+    select
+        *,
+        min(observed_at) over (
+            partition by mailbox_address, store_address, message_id
+        ) as first_observed_at,
+        coalesce(internet_message_id, store_address || '/' || message_id) as message_key
+    from message_states
+    qualify row_number() over (
+        partition by mailbox_address, store_address, message_id
+        order by observed_at desc
+    ) = 1
+),
+
+-- The mailbox's own address and its aliases: mail to or from them is the team's.
+mailbox_addresses as (
+    select
+        mailbox_address,
+        list(address) as addresses
+    from team_addresses
+    where role in ('mailbox', 'alias')
+    group by 1
+),
+
+copies_marked as (
+    select
+        copies.*,
+        coalesce(copies.conversation_id, copies.message_key) as thread_key,
+        coalesce(stores.role = 'team', false) as is_in_team_store,
+        (
+            coalesce(copies.is_draft, false)
+            or coalesce(copies.folder_role = 'excluded', false)
+            or copies.is_removed
+        ) as is_unusable
+    from copies
+    left join stores
+        on
+            copies.mailbox_address = stores.mailbox_address
+            and copies.store_address = stores.store_address
+),
+
+-- A conversation is the team's when one of its copies sits in the team's own mailbox, is
+-- addressed to the mailbox or an alias (To/Cc), or was sent as or on behalf of them.
+copies_addressed as (
+    select
+        copies_marked.mailbox_address,
+        copies_marked.thread_key,
+        (
+            copies_marked.is_in_team_store
+            or list_has_any(
+                coalesce(copies_marked.to_addresses, []) || coalesce(copies_marked.cc_addresses, []),
+                mailbox_addresses.addresses
+            )
+            or list_contains(mailbox_addresses.addresses, copies_marked.from_address)
+            or list_contains(mailbox_addresses.addresses, copies_marked.sender_address)
+        ) as is_team_copy
+    from copies_marked
+    inner join mailbox_addresses
+        on copies_marked.mailbox_address = mailbox_addresses.mailbox_address
+),
+
+team_conversations as (
+    select
+        mailbox_address,
+        thread_key
+    from copies_addressed
+    group by 1, 2
+    having bool_or(is_team_copy)
+),
+
+-- One copy speaks for the message: a usable one, from the team mailbox first, seen first.
+messages as (
+    select
+        *,
+        count(*) over message_copies as copy_count,
+        min(received_at) over message_copies as first_received_at,
+        min(sent_at) over message_copies as first_sent_at
+    from copies_marked
+    window message_copies as (partition by mailbox_address, message_key)
+    qualify row_number() over (
+        partition by mailbox_address, message_key
+        order by is_unusable asc, is_in_team_store desc, first_observed_at asc, store_address asc, message_id asc
+    ) = 1
+),
+
+messages_flagged as (
+    select
+        messages.*,
+        team_conversations.thread_key is not null as is_team_conversation,
+        exists(
+            select 1
+            from team_addresses
+            where
+                team_addresses.mailbox_address = messages.mailbox_address
+                and team_addresses.address = messages.from_address
+        ) as is_outbound,
+        (
+            lower(trim(messages.header_auto_submitted)) <> 'no'
+            or lower(trim(messages.header_precedence)) in ('bulk', 'junk', 'list', 'auto_reply')
+        ) as is_automated_by_header,
+        (
+            split_part(messages.from_address, '@', 1) in ({{ automated_local_parts() }})
+            or split_part(messages.sender_address, '@', 1) in ({{ automated_local_parts() }})
+        ) as is_automated_by_sender,
+        (
+            lower(ltrim(messages.subject)) like 'automatic reply:%'
+            or lower(ltrim(messages.subject)) like 'auto reply:%'
+            or lower(ltrim(messages.subject)) like 'out of office%'
+            or lower(ltrim(messages.subject)) like 'undeliverable:%'
+        ) as is_automated_by_subject,
+        exists(
+            select 1
+            from internal_domains
+            where
+                split_part(messages.from_address, '@', 2) = internal_domains.internal_domain
+                or split_part(messages.from_address, '@', 2) like '%.' || internal_domains.internal_domain
+        ) as is_from_internal_domain
+    from messages
+    left join team_conversations
+        on
+            messages.mailbox_address = team_conversations.mailbox_address
+            and messages.thread_key = team_conversations.thread_key
+),
+
+classified as (
+    select
+        messages_flagged.*,
+        case
+            when not messages_flagged.is_team_conversation then 'not_team_conversation'
+            when coalesce(messages_flagged.is_draft, false) then 'draft'
+            when messages_flagged.folder_role = 'excluded' then 'excluded_folder'
+            when messages_flagged.is_removed then 'removed'
+            when coalesce(messages_flagged.is_automated_by_header, false) then 'automated_header'
+            when coalesce(messages_flagged.is_automated_by_sender, false) then 'automated_sender'
+            when coalesce(messages_flagged.is_automated_by_subject, false) then 'automated_subject'
+            when not messages_flagged.is_outbound and messages_flagged.is_from_internal_domain then 'internal_sender'
+        end as excluded_reason,
+        case
+            when sender_agents.agent_address is not null then sender_agents.agent_address
+            when from_agents.agent_address is not null then from_agents.agent_address
+        end as agent_responder
+    from messages_flagged
+    left join agents as sender_agents
+        on
+            messages_flagged.mailbox_address = sender_agents.mailbox_address
+            and messages_flagged.sender_address = sender_agents.agent_address
+    left join agents as from_agents
+        on
+            messages_flagged.mailbox_address = from_agents.mailbox_address
+            and messages_flagged.from_address = from_agents.agent_address
+),
+
+final as (
+    select
+        mailbox_address,
+        thread_key as conversation_id,
+        message_key as internet_message_id,
+        case when is_outbound then 'outbound' else 'inbound' end as direction,
+        from_address,
+        sender_address,
+        case when is_outbound then agent_responder end as responder,
+        first_received_at as received_at,
+        first_sent_at as sent_at,
+        case when is_outbound then first_sent_at else first_received_at end as message_at,
+        subject,
+        folder_name,
+        folder_role,
+        store_address,
+        message_id,
+        copy_count,
+        excluded_reason is null as is_counted,
+        excluded_reason
+    from classified
+)
+
+select * from final

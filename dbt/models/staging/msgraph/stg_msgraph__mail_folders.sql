@@ -1,0 +1,21 @@
+with
+
+source as (
+    select * from {{ source('raw', 'mail_folders') }}
+),
+
+renamed as (
+    select
+        lower(mailbox_address) as mailbox_address,
+        lower(store_address) as store_address,
+        folder_id,
+        parent_folder_id,
+        display_name as folder_name,
+        lower(well_known_name) as well_known_name,
+        folder_path,
+        coalesce(is_excluded, false) as is_excluded,
+        cast(observed_at as timestamptz) as observed_at
+    from source
+)
+
+select * from renamed
