@@ -24,6 +24,10 @@ AUTOMATION_HEADERS = {
 }
 MAX_RECIPIENTS = 500  # more are counted, not stored: mass mailings carry thousands
 MAX_TEXT = 1000
+# Instants outside this window are placeholders or corruption (Exchange writes 1601-01-01
+# and 4501-01-01 for "none"); loaded, they would stretch every calendar the models build.
+EARLIEST_INSTANT = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+FUTURE_SLACK = dt.timedelta(days=366)  # senders' clocks run ahead; the models look 400 days on
 
 _TS = pa.timestamp("us", tz="UTC")
 _STRINGS = pa.list_(pa.string())
@@ -87,11 +91,30 @@ def parse_instant(value: Any) -> dt.datetime | None:
         raise MalformedMessage(f"timestamp is not a string: {value!r:.60}")
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise MalformedMessage(f"unreadable timestamp {value!r:.60}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+
+
+def _instant(item: Mapping[str, Any], field: str, observed_at: dt.datetime) -> dt.datetime | None:
+    try:
+        value = parse_instant(item.get(field))
+    except MalformedMessage as error:
+        raise MalformedMessage(f"{field}: {error}") from None
+    if value is not None and not EARLIEST_INSTANT <= value <= observed_at + FUTURE_SLACK:
+        raise MalformedMessage(f"{field}: implausible timestamp {value:%Y-%m-%d}")
+    return value
+
+
+def _utf8(value: str) -> str:
+    """Lone surrogates (from JSON escapes of broken UTF-8) become U+FFFD: arrow rejects them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    return value
 
 
 def _text(value: Any, field: str) -> str | None:
@@ -99,7 +122,7 @@ def _text(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise MalformedMessage(f"{field} is not a string")
-    return value[:MAX_TEXT]
+    return _utf8(value[:MAX_TEXT])
 
 
 def _address(recipient: Any, field: str) -> tuple[str | None, str | None]:
@@ -112,7 +135,8 @@ def _address(recipient: Any, field: str) -> tuple[str | None, str | None]:
     if not isinstance(email, Mapping):
         raise MalformedMessage(f"{field}.emailAddress is not an object")
     address = _text(email.get("address"), f"{field}.address")
-    return (address.strip().lower() if address else None), _text(email.get("name"), f"{field}.name")
+    address = address.strip().lower() if address else None
+    return address or None, _text(email.get("name"), f"{field}.name")
 
 
 def _recipients(value: Any, field: str) -> tuple[list[str] | None, int]:
@@ -135,7 +159,7 @@ def _categories(value: Any) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
         raise MalformedMessage("categories is not a list of strings")
-    return [c[:MAX_TEXT] for c in value]
+    return [_utf8(c[:MAX_TEXT]) for c in value]
 
 
 def _headers(value: Any) -> dict[str, str | None] | None:
@@ -176,6 +200,8 @@ def observation_row(
     message_id = item.get("id")
     if not isinstance(message_id, str) or not message_id:
         raise MalformedMessage("message has no id")
+    if _utf8(message_id) != message_id:
+        raise MalformedMessage("message id is not valid UTF-8")
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(
         observed_at=observed_at,
@@ -189,7 +215,7 @@ def observation_row(
     if removed is not None:
         row["is_removed"] = True
         row["removed_reason"] = (
-            str(removed.get("reason", "")) if isinstance(removed, Mapping) else ""
+            _utf8(str(removed.get("reason", "")))[:MAX_TEXT] if isinstance(removed, Mapping) else ""
         )
         return row
     from_address, from_name = _address(item.get("from"), "from")
@@ -208,10 +234,10 @@ def observation_row(
         to_addresses=to_addresses,
         cc_addresses=cc_addresses,
         recipient_count=(to_count + cc_count) if to_addresses is not None else None,
-        received_date_time=parse_instant(item.get("receivedDateTime")),
-        sent_date_time=parse_instant(item.get("sentDateTime")),
-        created_date_time=parse_instant(item.get("createdDateTime")),
-        last_modified_date_time=parse_instant(item.get("lastModifiedDateTime")),
+        received_date_time=_instant(item, "receivedDateTime", observed_at),
+        sent_date_time=_instant(item, "sentDateTime", observed_at),
+        created_date_time=_instant(item, "createdDateTime", observed_at),
+        last_modified_date_time=_instant(item, "lastModifiedDateTime", observed_at),
         is_draft=_bool(item.get("isDraft"), "isDraft"),
         categories=_categories(item.get("categories")),
         parent_folder_id=_text(item.get("parentFolderId"), "parentFolderId"),
@@ -241,9 +267,9 @@ def quarantine_row(
         "mailbox_address": mailbox_address,
         "store_address": store_address,
         "folder_id": folder_id,
-        "message_id": message_id if isinstance(message_id, str) else None,
-        "reason": reason,
-        "payload": payload,
+        "message_id": _utf8(message_id) if isinstance(message_id, str) else None,
+        "reason": _utf8(reason),
+        "payload": _utf8(payload),
     }
 
 
