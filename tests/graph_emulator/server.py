@@ -1,0 +1,562 @@
+"""A Microsoft Graph mail emulator on 127.0.0.1 for tests and benchmarks.
+
+Covers what the mailkpi Graph source uses, shaped as documented: mail folders (top
+level, child folders, well-known names), per-folder message delta with `@odata.nextLink`
+/ `@odata.deltaLink` / `@removed`, `$select`, `$filter=receivedDateTime ge|gt` (at most
+5,000 messages, as documented), `Prefer: odata.maxpagesize` (default page size 10) and
+`Prefer: IdType="ImmutableId"`, bearer tokens, Graph error JSON, and injectable faults
+(429 with Retry-After, 503, 410). Every request is logged for counting and header checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .mailstore import (
+    PARTIAL_PROPERTIES,
+    WELL_KNOWN,
+    Event,
+    Folder,
+    Mailbox,
+    Message,
+    RoundItem,
+    message_data,
+    net_changes,
+    new_id,
+)
+
+DEFAULT_TOKEN = "emulator-access-token"
+FILTER_CAP = 5000
+MAX_PAGE_SIZE = 1000
+_FOLDER_REF = r"(?:\('(?P<qid>[^']+)'\)|/(?P<fid>[^/]+))"
+_ROUTES = [
+    ("folders", re.compile(r"^/users/(?P<user>[^/]+)/mailFolders$", re.I)),
+    ("folder", re.compile(rf"^/users/(?P<user>[^/]+)/mailFolders{_FOLDER_REF}$", re.I)),
+    (
+        "children",
+        re.compile(rf"^/users/(?P<user>[^/]+)/mailFolders{_FOLDER_REF}/childFolders$", re.I),
+    ),
+    (
+        "delta",
+        re.compile(
+            rf"^/users/(?P<user>[^/]+)/mailFolders{_FOLDER_REF}/messages/delta(?:\(\))?$", re.I
+        ),
+    ),
+]
+_FILTER = re.compile(r"^\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$", re.I)
+
+
+@dataclass
+class Fault:
+    status: int
+    code: str
+    times: int
+    retry_after: int | None
+    match: str | None
+
+
+@dataclass
+class Token:
+    """Server-side sync state behind a $skiptoken or $deltatoken."""
+
+    mailbox: str
+    folder: str
+    select: set[str] | None
+    filter: tuple[str, dt.datetime] | None
+    since: int  # events after this sequence number are changes for this round
+    until: int = 0  # a round's snapshot: events up to here
+    items: list[RoundItem] = field(default_factory=list)
+    offset: int = 0
+    initial: bool = False
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names; Authorization left out
+    mailbox: str | None
+    status: int = 0
+
+
+class GraphError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+class GraphEmulator:
+    """Mailboxes -> folders -> messages, served over HTTP; methods change them for tests."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, filter_cap: int = FILTER_CAP):
+        self.token = token
+        self.filter_cap = filter_cap
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.distribution_lists: set[str] = set()
+        self.denied: set[str] = set()
+        self.requests: list[LoggedRequest] = []
+        self.max_in_flight: Counter[str] = Counter()
+        self.duplicate_items = False  # repeat the previous page's last item on each next page
+        self.latency = 0.0  # seconds added to each answer
+        self._faults: list[Fault] = []
+        self._tokens: dict[str, Token] = {}
+        self._in_flight: Counter[str] = Counter()
+        self._seq = 0
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> GraphEmulator:
+        emulator = self
+
+        class Handler(_Handler):
+            graph = emulator
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server, "emulator not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1.0"
+
+    # --- test controls ---------------------------------------------------------------
+
+    def add_mailbox(self, address: str) -> Mailbox:
+        """A mailbox with Outlook's default folders under its root."""
+        address = address.lower()
+        root = new_id("AQMkroot")
+        mailbox = Mailbox(address=address, root_id=root)
+        for well_known, name in WELL_KNOWN.items():
+            folder = Folder(new_id("AQMkfold"), name, root, well_known)
+            mailbox.folders[folder.id] = folder
+            mailbox.events[folder.id] = []
+        self.mailboxes[address] = mailbox
+        return mailbox
+
+    def add_distribution_list(self, address: str) -> None:
+        self.distribution_lists.add(address.lower())
+
+    def deny(self, address: str) -> None:
+        """The app is scoped away from this mailbox: 403 ErrorAccessDenied."""
+        self.denied.add(address.lower())
+
+    def add_folder(self, address: str, name: str, parent: str | None = None) -> str:
+        mailbox = self.mailboxes[address.lower()]
+        parent_id = mailbox.folder(parent).id if parent else mailbox.root_id
+        folder = Folder(new_id("AQMkfold"), name, parent_id)
+        with self._lock:
+            mailbox.folders[folder.id] = folder
+            mailbox.events[folder.id] = []
+        return folder.id
+
+    def delete_folder(self, address: str, folder: str) -> None:
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            target = mailbox.folder(folder)
+            for message in [m for m in mailbox.messages.values() if m.folder_id == target.id]:
+                self.move(address, message.immutable_id, "deleteditems")
+            del mailbox.folders[target.id]
+
+    def folder_id(self, address: str, folder: str) -> str:
+        return self.mailboxes[address.lower()].folder(folder).id
+
+    def add_message(
+        self,
+        address: str,
+        folder: str = "inbox",
+        *,
+        subject: str | None = "Question",
+        sender: str = "customer@fabrikam.com",
+        to: list[str] | None = None,
+        cc: list[str] | None = None,
+        received: dt.datetime | None = None,
+        categories: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        conversation_id: str | None = None,
+        internet_message_id: str | None = None,
+        from_address: str | None = None,
+        is_draft: bool = False,
+    ) -> str:
+        """A message in a folder; returns its immutable id."""
+        data = message_data(
+            subject=subject,
+            sender=sender,
+            to=to if to is not None else [address],
+            cc=cc or [],
+            received=received or dt.datetime.now(dt.UTC),
+            categories=categories or [],
+            headers=headers,
+            conversation_id=conversation_id,
+            internet_message_id=internet_message_id,
+            from_address=from_address,
+            is_draft=is_draft,
+        )
+        return self._insert(address, folder, data, raw=False)
+
+    def add_raw_message(self, address: str, folder: str, payload: dict[str, Any]) -> str:
+        """A payload served verbatim in delta rounds (malformed or unusual items)."""
+        return self._insert(address, folder, payload, raw=True)
+
+    def _insert(self, address: str, folder: str, data: dict[str, Any], raw: bool) -> str:
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            target = mailbox.folder(folder)
+            immutable = data.get("id") if raw and isinstance(data.get("id"), str) else None
+            message = Message(
+                immutable or new_id("AAMkimm"), new_id("AAMkrest"), target.id, data, raw
+            )
+            mailbox.messages[message.immutable_id] = message
+            self._event(mailbox, target.id, message, "full")
+        return message.immutable_id
+
+    def move(self, address: str, message_id: str, folder: str) -> None:
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            message = mailbox.messages[message_id]
+            target = mailbox.folder(folder)
+            self._event(mailbox, message.folder_id, message, "removed")
+            message.folder_id = target.id
+            message.rest_id = new_id("AAMkrest")  # ids change on a move
+            self._touch(message)
+            self._event(mailbox, target.id, message, "full")
+
+    def categorize(
+        self, address: str, message_id: str, categories: list[str], partial: bool = True
+    ) -> None:
+        """A property change; later rounds return a partial item unless `partial` is False."""
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            message = mailbox.messages[message_id]
+            message.data["categories"] = list(categories)
+            self._touch(message)
+            self._event(mailbox, message.folder_id, message, "partial" if partial else "full")
+
+    def delete(self, address: str, message_id: str, permanent: bool = False) -> None:
+        """Delete: a move to Deleted Items, or gone for good when `permanent`."""
+        if not permanent:
+            self.move(address, message_id, "deleteditems")
+            return
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            message = mailbox.messages.pop(message_id)
+            self._event(mailbox, message.folder_id, message, "removed")
+
+    def expire_tokens(self) -> None:
+        """Every skip and delta token becomes unknown: the next use answers 410."""
+        with self._lock:
+            self._tokens.clear()
+
+    def inject(
+        self,
+        status: int,
+        code: str,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        match: str | None = None,
+    ) -> None:
+        """The next `times` requests (whose path and query contain `match`) fail so."""
+        with self._lock:
+            self._faults.append(Fault(status, code, times, retry_after, match))
+
+    def request_count(self, mailbox: str | None = None) -> int:
+        return sum(1 for r in self.requests if mailbox is None or r.mailbox == mailbox)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _event(self, mailbox: Mailbox, folder_id: str, message: Message, kind: str) -> None:
+        self._seq += 1
+        mailbox.events[folder_id].append(
+            Event(self._seq, message.immutable_id, kind, message.rest_id)
+        )
+
+    @staticmethod
+    def _touch(message: Message) -> None:
+        if not message.raw:
+            message.data["lastModifiedDateTime"] = dt.datetime.now(dt.UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            message.data["changeKey"] = uuid.uuid4().hex[:20]
+
+    def _fault_for(self, target: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.times > 0 and (fault.match is None or fault.match in target):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _mailbox(self, user: str) -> Mailbox:
+        address = unquote(user).strip("'").lower()
+        if address in self.denied:
+            raise GraphError(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
+        mailbox = self.mailboxes.get(address)
+        if mailbox is None:
+            raise GraphError(404, "ErrorInvalidUser", f"The requested user '{address}' is invalid.")
+        return mailbox
+
+    def _folder(self, mailbox: Mailbox, match: re.Match) -> Folder:
+        ref = unquote(match["qid"] or match["fid"])
+        folder = mailbox.folders.get(ref)
+        if folder is None and ref.lower() in WELL_KNOWN:
+            folder = next(
+                (f for f in mailbox.folders.values() if f.well_known == ref.lower()), None
+            )
+        if folder is None:
+            raise GraphError(
+                404, "ErrorItemNotFound", "The specified object was not found in the store."
+            )
+        return folder
+
+    def handle(
+        self, path: str, query: dict[str, str], prefer: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Answer one GET: (JSON body, extra response headers)."""
+        name, match = next(((n, p.match(path)) for n, p in _ROUTES if p.match(path)), ("", None))
+        if match is None:
+            raise GraphError(400, "BadRequest", f"Resource not found for the segment '{path}'.")
+        mailbox = self._mailbox(match["user"])
+        with self._lock:
+            if name == "folders":
+                return self._folder_page(
+                    mailbox, mailbox.children(mailbox.root_id), query, path
+                ), {}
+            folder = self._folder(mailbox, match)
+            if name == "folder":
+                return folder.as_json(mailbox), {}
+            if name == "children":
+                return self._folder_page(mailbox, mailbox.children(folder.id), query, path), {}
+            return self._delta_page(mailbox, folder, query, prefer)
+
+    def _folder_page(
+        self, mailbox: Mailbox, folders: list[Folder], query: dict[str, str], path: str
+    ) -> dict[str, Any]:
+        top = int(query.get("$top", 10))
+        skip = int(query.get("$skip", 0))
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.base_url}/$metadata#users('{mailbox.address}')/mailFolders",
+            "value": [f.as_json(mailbox) for f in folders[skip : skip + top]],
+        }
+        if skip + top < len(folders):
+            body["@odata.nextLink"] = f"{self.base_url}{path}?$top={top}&$skip={skip + top}"
+        return body
+
+    def _delta_page(
+        self, mailbox: Mailbox, folder: Folder, query: dict[str, str], prefer: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        size_match = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer, re.I)
+        page_size = min(int(size_match[1]), MAX_PAGE_SIZE) if size_match else 10
+        immutable = bool(re.search(r'IdType\s*=\s*"?ImmutableId"?', prefer, re.I))
+        applied = [f"odata.maxpagesize={page_size}"] if size_match else []
+        if immutable:
+            applied.append('IdType="ImmutableId"')
+        token_value = query.get("$skiptoken") or query.get("$deltatoken")
+        if token_value is not None:
+            token = (
+                self._tokens.pop(token_value, None)
+                if "$skiptoken" in query
+                else self._tokens.get(token_value)
+            )
+            if token is None or token.folder != folder.id:
+                raise GraphError(
+                    410, "SyncStateNotFound", "The sync state generation is not found."
+                )
+            fresh = "$deltatoken" in query
+            if fresh:  # a new round: snapshot the changes since the last one
+                token = Token(mailbox.address, folder.id, token.select, token.filter, token.since)
+                token.until = self._seq
+                token.items = net_changes(mailbox.events[folder.id], token.since, token.until)
+        else:
+            fresh = True
+            select = (
+                {s.strip() for s in query["$select"].split(",")} if "$select" in query else None
+            )
+            token = Token(
+                mailbox.address, folder.id, select, _parse_filter(query.get("$filter")), 0
+            )
+            token.until = self._seq
+            token.initial = True
+            token.items = [
+                RoundItem("full", m.immutable_id, m.rest_id)
+                for m in mailbox.messages.values()
+                if m.folder_id == folder.id
+            ]
+        if fresh and token.filter:
+            token.items = [i for i in token.items if self._passes(mailbox, i, token.filter)]
+            if token.initial:
+                token.items = token.items[: self.filter_cap]
+        start = token.offset
+        chunk = token.items[start : start + page_size]
+        values = [self._render(mailbox, item, token.select, immutable) for item in chunk]
+        if self.duplicate_items and start > 0:
+            values.insert(0, self._render(mailbox, token.items[start - 1], token.select, immutable))
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.base_url}/$metadata#Collection(message)",
+            "value": values,
+        }
+        link = f"{self.base_url}/users/{mailbox.address}/mailFolders('{folder.id}')/messages/delta"
+        new_token = secrets.token_urlsafe(24)
+        if start + page_size < len(token.items):
+            token.offset = start + page_size
+            token.initial = False
+            self._tokens[new_token] = token
+            body["@odata.nextLink"] = f"{link}?$skiptoken={new_token}"
+        else:
+            self._tokens[new_token] = Token(
+                mailbox.address, folder.id, token.select, token.filter, token.until
+            )
+            body["@odata.deltaLink"] = f"{link}?$deltatoken={new_token}"
+        return body, {"Preference-Applied": ", ".join(applied)} if applied else {}
+
+    @staticmethod
+    def _passes(mailbox: Mailbox, item: RoundItem, flt: tuple[str, dt.datetime]) -> bool:
+        message = mailbox.messages.get(item.message)
+        if item.kind == "removed" or message is None:
+            return True
+        received = message.data.get("receivedDateTime")
+        if not isinstance(received, str):
+            return True
+        when = dt.datetime.fromisoformat(received.replace("Z", "+00:00"))
+        return when >= flt[1] if flt[0] == "ge" else when > flt[1]
+
+    @staticmethod
+    def _render(
+        mailbox: Mailbox, item: RoundItem, select: set[str] | None, immutable: bool
+    ) -> dict[str, Any]:
+        message = mailbox.messages.get(item.message)
+        if item.kind == "removed" or message is None:
+            return {
+                "@odata.type": "#microsoft.graph.message",
+                "id": item.message if immutable else item.rest_id,
+                "@removed": {"reason": "deleted"},
+            }
+        if item.kind == "partial" and not message.raw:
+            partial = set(PARTIAL_PROPERTIES) & (select or set(PARTIAL_PROPERTIES))
+            return message.render(partial or {"isRead"}, immutable)
+        return message.render(select, immutable)
+
+
+def _parse_filter(value: str | None) -> tuple[str, dt.datetime] | None:
+    if value is None:
+        return None
+    match = _FILTER.match(value)
+    if not match:
+        raise GraphError(
+            400,
+            "ErrorInvalidUrlQueryFilter",
+            "The query filter contains one or more invalid nodes.",
+        )
+    return match[1].lower(), dt.datetime.fromisoformat(match[2].replace("Z", "+00:00"))
+
+
+def _error_body(error: GraphError) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "innerError": {
+                "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    graph: GraphEmulator
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+    timeout = 30  # an idle or stuck connection never holds a test thread for long
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the request log is the record."""
+
+    def do_GET(self) -> None:
+        graph = self.graph
+        parts = urlsplit(self.path)
+        path = parts.path.removeprefix("/v1.0")
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        user = re.match(r"^/users/([^/]+)", path)
+        mailbox = unquote(user[1]).strip("'").lower() if user else None
+        logged = LoggedRequest(
+            "GET",
+            path,
+            parts.query,
+            {k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"},
+            mailbox,
+        )
+        with graph._lock:
+            graph.requests.append(logged)
+            if mailbox:
+                graph._in_flight[mailbox] += 1
+                graph.max_in_flight[mailbox] = max(
+                    graph.max_in_flight[mailbox], graph._in_flight[mailbox]
+                )
+        try:
+            if graph.latency:
+                threading.Event().wait(graph.latency)
+            body, headers = self._answer(path, query, parts.query)
+            status = 200
+        except GraphError as error:
+            status, body = error.status, _error_body(error)
+            headers = (
+                {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+            )
+            if status == 401:
+                headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
+        finally:
+            if mailbox:
+                with graph._lock:
+                    graph._in_flight[mailbox] -= 1
+        logged.status = status
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; odata.metadata=minimal")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("request-id", str(uuid.uuid4()))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _answer(
+        self, path: str, query: dict[str, str], raw_query: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        graph = self.graph
+        if self.headers.get("Authorization", "") != f"Bearer {graph.token}":
+            raise GraphError(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token is empty."
+                if not self.headers.get("Authorization")
+                else "Access token validation failure.",
+            )
+        fault = graph._fault_for(f"{path}?{unquote(raw_query)}")
+        if fault:
+            raise GraphError(fault.status, fault.code, f"Injected {fault.code}.", fault.retry_after)
+        return graph.handle(path, query, ", ".join(self.headers.get_all("Prefer") or []))
