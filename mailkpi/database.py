@@ -71,8 +71,12 @@ def _check_readable(path: Path) -> None:
         raise MailkpiError(f"{path}: not a usable DuckDB file: {exc}") from None
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def _remove(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+    for leftover in (path, _wal(path)):
         leftover.unlink(missing_ok=True)
 
 
@@ -84,6 +88,9 @@ def staged_copy(path: Path) -> Iterator[Path]:
     if path.exists():
         _check_readable(path)
         shutil.copyfile(path, work)
+        if _wal(path).exists():
+            # a write session died before its checkpoint: its writes live only in the WAL
+            shutil.copyfile(_wal(path), _wal(work))
     try:
         yield work
         con = duckdb.connect(str(work))
@@ -91,6 +98,8 @@ def staged_copy(path: Path) -> Iterator[Path]:
             con.execute("checkpoint")
         finally:
             con.close()
+        # folded into the copy; left beside the new file it would make that file unopenable
+        _wal(path).unlink(missing_ok=True)
         os.replace(work, path)
         directory = os.open(path.parent, os.O_RDONLY)
         try:
