@@ -9,45 +9,75 @@ GRAIN_FORMATS = {"day": "%d %b", "week": "%d %b", "month": "%b %Y"}
 GRAIN_TITLES = {"day": "Day", "week": "Week starting", "month": "Month"}
 
 
-def _x(grain: str) -> alt.X:
+DAY_MS = 86_400_000
+TICK_STEPS = {"day": DAY_MS, "week": 7 * DAY_MS, "month": 28 * DAY_MS}
+
+
+def period_axis(grain: str) -> alt.X:
+    """Periods on a time axis, one label per period at most."""
     return alt.X(
         "period_start:T",
         title=GRAIN_TITLES[grain],
-        axis=alt.Axis(format=GRAIN_FORMATS[grain], labelAngle=0),
-        timeUnit="yearmonthdate",
+        axis=alt.Axis(format=GRAIN_FORMATS[grain], labelAngle=0, tickMinStep=TICK_STEPS[grain]),
     )
+
+
+def period_bands(frame: pd.DataFrame, grain: str) -> tuple[pd.DataFrame, alt.X]:
+    """Periods as labelled bands, for bars: a time axis draws them a day wide."""
+    labelled = frame.assign(period=frame["period_start"].dt.strftime(GRAIN_FORMATS[grain]))
+    order = list(dict.fromkeys(labelled.sort_values("period_start")["period"]))
+    return labelled, alt.X(
+        "period:O", title=GRAIN_TITLES[grain], sort=order,
+        axis=alt.Axis(labelAngle=0, labelOverlap=True),
+    )  # fmt: skip
 
 
 def trend(
     frame: pd.DataFrame, series: dict[str, str], grain: str, y_title: str, kind: str = "line"
 ) -> alt.Chart:
-    """One line (or bar group) per column in `series` ({column: legend label}) over periods.
-
-    kind: "line", "bar", or "rate" (a 0–100 % line); columns ending in `_minutes`-like values
-    are expected in hours already when y_title says so.
-    """
+    """One line (or bar group) per column in `series` ({column: legend label}) over periods;
+    kind is "line", "bar", or "rate" (a 0–100 % line)."""
     long = frame.melt(
         id_vars="period_start", value_vars=list(series), var_name="series", value_name="value"
     )
     long["series"] = long["series"].map(series)
-    base = alt.Chart(long).encode(
-        x=_x(grain),
-        color=alt.Color("series:N", title=None, sort=list(series.values()),
-                        scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="top")),
-        tooltip=[
-            alt.Tooltip("period_start:T", title=GRAIN_TITLES[grain], format="%d %b %Y"),
-            alt.Tooltip("series:N", title="Series"),
-            alt.Tooltip("value:Q", title=y_title, format=".0%" if kind == "rate" else ",.1f"),
-        ],
-    )  # fmt: skip
+    long["period_start"] = pd.to_datetime(long["period_start"])
+    tooltip = [
+        alt.Tooltip("period_start:T", title=GRAIN_TITLES[grain], format="%d %b %Y"),
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("value:Q", title=y_title, format=".0%" if kind == "rate" else ",.1f"),
+    ]
+    color = alt.Color(
+        "series:N",
+        title=None,
+        sort=list(series.values()),
+        scale=alt.Scale(scheme="tableau10"),
+        legend=alt.Legend(orient="top"),
+    )
     if kind == "bar":
-        return base.mark_bar().encode(
-            y=alt.Y("value:Q", title=y_title), xOffset=alt.XOffset("series:N", sort=None)
+        long, x = period_bands(long, grain)
+        return (
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                x=x,
+                y=alt.Y("value:Q", title=y_title),
+                xOffset=alt.XOffset("series:N", sort=list(series.values())),
+                color=color,
+                tooltip=tooltip,
+            )
         )
     axis = alt.Axis(format=".0%") if kind == "rate" else alt.Axis()
     scale = alt.Scale(domain=[0, 1]) if kind == "rate" else alt.Scale(zero=True)
-    return base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title=y_title, axis=axis, scale=scale)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=period_axis(grain),
+            y=alt.Y("value:Q", title=y_title, axis=axis, scale=scale),
+            color=color,
+            tooltip=tooltip,
+        )
     )
 
 
@@ -57,7 +87,9 @@ def histogram(bins: pd.DataFrame, median: float | None, p90: float | None) -> al
         alt.Chart(bins)
         .mark_bar()
         .encode(
-            x=alt.X("bin_start:Q", title="Hours to reply", bin="binned"),
+            x=alt.X(
+                "bin_start:Q", title="Hours to reply", bin="binned", scale=alt.Scale(zero=True)
+            ),
             x2="bin_end:Q",
             y=alt.Y("turns:Q", title="Replies"),
             tooltip=[
@@ -90,16 +122,17 @@ def histogram(bins: pd.DataFrame, median: float | None, p90: float | None) -> al
 
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HOURS = list(range(24))
 
 
 def heatmap(frame: pd.DataFrame, value: str, title: str, fmt: str = ",.0f") -> alt.Chart:
     """Weekday (rows, Monday first) by local hour (columns)."""
     return (
-        alt.Chart(frame)
+        alt.Chart(frame, height=230)
         .mark_rect()
         .encode(
-            x=alt.X("hour:O", title="Hour of day (local)"),
-            y=alt.Y("weekday:N", title=None, sort=WEEKDAYS),
+            x=alt.X("hour:O", title="Hour of day (local)", scale=alt.Scale(domain=HOURS)),
+            y=alt.Y("weekday:N", title=None, scale=alt.Scale(domain=WEEKDAYS)),
             color=alt.Color(f"{value}:Q", title=title, scale=alt.Scale(scheme="blues")),
             tooltip=[
                 alt.Tooltip("weekday:N", title="Weekday"),

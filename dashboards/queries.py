@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from .scope import SHARED_MAILBOX, Scope
+from .scope import SHARED_MAILBOX, SHARED_MAILBOX_LABEL, Scope
 
 TTL = dt.timedelta(minutes=10)
 DEFAULT_PATH = Path("data/mailkpi.duckdb")
@@ -300,3 +300,616 @@ def open_threads(db: Database, scope: Scope) -> int:
         _params(scope),
     )
     return int(frame["open_threads"].iloc[0])
+
+
+# --- response times ---------------------------------------------------------------------
+
+TURN_KINDS = ("All replies", "First responses", "Later replies")
+
+
+def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
+    """Answered turns that started in the range, each marked first response or later reply."""
+    reply = _minutes(scope, "reply")
+    keep = {
+        "All replies": "true",
+        "First responses": "is_first_response",
+        "Later replies": "not is_first_response",
+    }[kind]
+    return f"""
+    with {_MAILBOXES},
+    turns as (
+        select
+            r.*,
+            r.{reply} as reply,
+            {_local_date("r.turn_started_at")} as turn_date,
+            timezone(m.timezone, r.turn_started_at) as turn_local,
+            coalesce(
+                t.initiated_by = 'customer' and r.turn_started_at = t.first_inbound_at, false
+            ) as is_first_response
+        from marts.fct_replies as r
+        inner join mailboxes as m on r.mailbox_address = m.mailbox_address
+        left join marts.fct_threads as t
+            on r.mailbox_address = t.mailbox_address and r.conversation_id = t.conversation_id
+        where {_turn_agent(scope)}
+    ),
+    answered as (
+        select * from turns
+        where {_in_scope("turn_date")} and reply is not null and {keep}
+    )"""
+
+
+@_cached
+def reply_stats(db: Database, scope: Scope, kind: str) -> pd.Series:
+    return _frame(
+        db,
+        _turns_sql(scope, kind)
+        + """
+        select
+            count(*) as turns,
+            median(reply) as median,
+            quantile_cont(reply, 0.9) as p90,
+            avg(reply) as mean,
+            quantile_cont(reply, 0.98) as p98
+        from answered
+        """,
+        _params(scope),
+    ).iloc[0]
+
+
+@_cached
+def reply_histogram(
+    db: Database, scope: Scope, kind: str, width_minutes: float, bins: int
+) -> pd.DataFrame:
+    """Answered turns per bin of `width_minutes`; the last bin also holds everything above."""
+    return _frame(
+        db,
+        _turns_sql(scope, kind)
+        + """,
+        binned as (
+            select least(floor(reply / $width), $bins - 1) as bin from answered
+        )
+        select
+            bin * $width / 60 as bin_start,
+            (bin + 1) * $width / 60 as bin_end,
+            count(*) as turns
+        from binned
+        group by bin
+        order by bin
+        """,
+        _params(scope, width=width_minutes, bins=bins),
+    )
+
+
+@_cached
+def reply_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
+    """Answered turns by the local weekday and hour the customer wrote: count and median."""
+    return _frame(
+        db,
+        _turns_sql(scope)
+        + """
+        select
+            strftime(turn_local, '%a') as weekday,
+            hour(turn_local) as hour,
+            count(*) as turns,
+            median(reply) / 60 as median_hours
+        from answered
+        group by all
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def first_vs_later(db: Database, scope: Scope) -> pd.DataFrame:
+    """Median, p90 and count of first responses and of later replies, per period."""
+    return _frame(
+        db,
+        _turns_sql(scope)
+        + """
+        select
+            cast(date_trunc($grain, turn_date) as date) as period_start,
+            case when is_first_response then 'First response' else 'Later replies' end as kind,
+            count(*) as turns,
+            median(reply) as median_minutes,
+            quantile_cont(reply, 0.9) as p90_minutes
+        from answered
+        group by all
+        order by period_start, kind
+        """,
+        _params(scope, grain=scope.grain),
+    )
+
+
+@_cached
+def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
+    """Inbound messages by local weekday and hour of arrival (not filtered by agent)."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        arrivals as (
+            select timezone(m.timezone, f.received_at) as received_local
+            from marts.fct_messages as f
+            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
+            where f.direction = 'inbound' and {_in_scope(_local_date("f.received_at"))}
+        )
+        select
+            strftime(received_local, '%a') as weekday,
+            hour(received_local) as hour,
+            count(*) as messages
+        from arrivals
+        group by all
+        """,
+        _params(scope),
+    )
+
+
+# --- agents -----------------------------------------------------------------------------
+
+
+@_cached
+def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per responder (agents, and the shared mailbox for Send As) over the range."""
+    reply = _minutes(scope, "reply")
+    first = _minutes(scope, "first_response")
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        agents as (
+            select agent_address as responder, min(coalesce(agent_name, agent_address)) as name
+            from marts.dim_agents
+            where list_contains($mailboxes, mailbox_address)
+            group by agent_address
+        ),
+        sent as (
+            select f.responder, count(*) as replies_sent
+            from marts.fct_messages as f
+            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
+            where f.direction = 'outbound' and {_in_scope(_local_date("f.sent_at"))}
+            group by all
+        ),
+        firsts as (
+            select
+                t.first_responder as responder,
+                count(*) as threads_first_responded,
+                median(t.{first}) as median_first_response_minutes
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.first_response_at is not null
+                and {_in_scope(_local_date("t.first_response_at"))}
+            group by all
+        ),
+        turns as (
+            select
+                r.replied_by as responder,
+                count(*) as turns_answered,
+                median(r.{reply}) as median_reply_minutes,
+                count(*) filter (where r.is_collision) as collisions
+            from marts.fct_replies as r
+            inner join mailboxes as m on r.mailbox_address = m.mailbox_address
+            where r.replied_at is not null and {_in_scope(_local_date("r.turn_started_at"))}
+            group by all
+        ),
+        assigned as (
+            select
+                t.assignee as responder,
+                count(*) filter (where t.status <> 'resolved') as open_assigned,
+                count(*) filter (where t.reassignment_count >= 1) as reassigned_threads
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.assignee is not null
+            group by all
+        ),
+        responders as (
+            select responder from agents
+            union
+            select responder from sent
+            union
+            select responder from turns
+        )
+        select
+            coalesce(a.name, p.responder, '{SHARED_MAILBOX_LABEL}') as agent,
+            p.responder as agent_address,
+            coalesce(s.replies_sent, 0) as replies_sent,
+            coalesce(u.turns_answered, 0) as turns_answered,
+            coalesce(f.threads_first_responded, 0) as threads_first_responded,
+            f.median_first_response_minutes,
+            u.median_reply_minutes,
+            coalesce(u.collisions, 0) as collisions,
+            coalesce(g.open_assigned, 0) as open_assigned,
+            coalesce(g.reassigned_threads, 0) as reassigned_threads
+        from responders as p
+        left join agents as a on p.responder is not distinct from a.responder
+        left join sent as s on p.responder is not distinct from s.responder
+        left join firsts as f on p.responder is not distinct from f.responder
+        left join turns as u on p.responder is not distinct from u.responder
+        left join assigned as g on p.responder is not distinct from g.responder
+        where {_agent_row(scope)}
+        order by p.responder is null, replies_sent desc, agent
+        """,
+        _params(scope),
+    )
+
+
+def _agent_row(scope: Scope, alias: str = "p") -> str:
+    """Rows of the chosen responder (null responder: the shared mailbox)."""
+    if scope.agent is None:
+        return "true"
+    if scope.agent == SHARED_MAILBOX:
+        return f"{alias}.responder is null"
+    return f"{alias}.responder = $agent"
+
+
+@_cached
+def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
+    """Outbound messages per responder and period."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        sent as (
+            select
+                f.responder,
+                cast(date_trunc($grain, {_local_date("f.sent_at")}) as date) as period_start
+            from marts.fct_messages as f
+            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
+            where f.direction = 'outbound' and {_in_scope(_local_date("f.sent_at"))}
+        ),
+        names as (
+            select agent_address, min(coalesce(agent_name, agent_address)) as name
+            from marts.dim_agents
+            group by agent_address
+        )
+        select
+            s.period_start,
+            coalesce(n.name, s.responder, '{SHARED_MAILBOX_LABEL}') as agent,
+            count(*) as replies_sent
+        from sent as s
+        left join names as n on s.responder = n.agent_address
+        where {_agent_row(scope, "s")}
+        group by all
+        order by s.period_start, agent
+        """,
+        _params(scope, grain=scope.grain),
+    )
+
+
+# --- workload ---------------------------------------------------------------------------
+
+
+@_cached
+def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
+    """Inbound and outbound messages and new threads per period."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        messages as (
+            select
+                f.direction,
+                cast(date_trunc($grain, {_local_date("f.received_at")}) as date) as period_start
+            from marts.fct_messages as f
+            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
+            where {_in_scope(_local_date("f.received_at"))}
+                and (f.direction = 'inbound' or {_agent_row(scope, "f")})
+        ),
+        threads as (
+            select cast(date_trunc($grain, {_local_date("t.first_inbound_at")}) as date)
+                as period_start
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.initiated_by = 'customer' and {_thread_agent(scope)}
+                and {_in_scope(_local_date("t.first_inbound_at"))}
+        ),
+        message_counts as (
+            select
+                period_start,
+                count(*) filter (where direction = 'inbound') as inbound_messages,
+                count(*) filter (where direction = 'outbound') as outbound_messages
+            from messages
+            group by all
+        ),
+        thread_counts as (
+            select period_start, count(*) as new_threads from threads group by all
+        )
+        select
+            coalesce(c.period_start, t.period_start) as period_start,
+            coalesce(c.inbound_messages, 0) as inbound_messages,
+            coalesce(c.outbound_messages, 0) as outbound_messages,
+            coalesce(t.new_threads, 0) as new_threads
+        from message_counts as c
+        full outer join thread_counts as t on c.period_start = t.period_start
+        order by period_start
+        """,
+        _params(scope, grain=scope.grain),
+    )
+
+
+@_cached
+def topic_breakdown(db: Database, scope: Scope) -> pd.DataFrame:
+    """Customer-initiated threads that started in the range, per topic (a thread may have
+    several topics and then counts under each)."""
+    first = _minutes(scope, "first_response")
+    reply = _minutes(scope, "reply")
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        threads as (
+            select t.*
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.initiated_by = 'customer' and {_thread_agent(scope)}
+                and {_in_scope(_local_date("t.first_inbound_at"))}
+        ),
+        topics as (
+            select
+                mailbox_address,
+                conversation_id,
+                unnest(
+                    case when len(topics) = 0 then ['(no topic)'] else topics end
+                ) as topic
+            from threads
+        ),
+        thread_stats as (
+            select
+                p.topic,
+                count(*) as threads,
+                count(*) filter (where t.status <> 'resolved') as open_threads,
+                median(t.{first}) as median_first_response_minutes,
+                count(*) filter (where t.sla_first_response_status = 'met')
+                / nullif(count(*) filter (
+                    where t.sla_first_response_status in ('met', 'breached')
+                ), 0) as sla_met_rate
+            from topics as p
+            inner join threads as t
+                on p.mailbox_address = t.mailbox_address
+                and p.conversation_id = t.conversation_id
+            group by all
+        ),
+        reply_stats as (
+            select p.topic, median(r.{reply}) as median_reply_minutes
+            from topics as p
+            inner join marts.fct_replies as r
+                on p.mailbox_address = r.mailbox_address
+                and p.conversation_id = r.conversation_id
+            group by all
+        )
+        select s.*, r.median_reply_minutes
+        from thread_stats as s
+        left join reply_stats as r on s.topic = r.topic
+        order by s.threads desc, s.topic
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def state_now(db: Database, scope: Scope) -> pd.DataFrame:
+    """Threads per state as of the build, among threads with a message in or after the range."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select t.status, count(*) as threads
+        from marts.fct_threads as t
+        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+        where {_local_date("t.last_message_at")} >= $start and {_thread_agent(scope)}
+        group by all
+        """,
+        _params(scope),
+    )
+
+
+# --- SLA and backlog --------------------------------------------------------------------
+
+AGE_BUCKETS = ("< 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2–4 weeks", "> 4 weeks")
+
+
+@_cached
+def open_by_age(db: Database, scope: Scope) -> pd.DataFrame:
+    """Open threads by age (as of the build, since the first inbound message) and state."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        open_threads as (
+            select
+                t.status,
+                (epoch(t.as_of) - epoch(coalesce(t.first_inbound_at, t.last_message_at)))
+                / 86400 as age_days
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.status <> 'resolved' and {_thread_agent(scope)}
+        )
+        select
+            case
+                when age_days < 1 then '{AGE_BUCKETS[0]}'
+                when age_days < 3 then '{AGE_BUCKETS[1]}'
+                when age_days < 7 then '{AGE_BUCKETS[2]}'
+                when age_days < 14 then '{AGE_BUCKETS[3]}'
+                when age_days < 28 then '{AGE_BUCKETS[4]}'
+                else '{AGE_BUCKETS[5]}'
+            end as age,
+            status,
+            count(*) as threads
+        from open_threads
+        group by all
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def sla_watchlist(db: Database, scope: Scope) -> pd.DataFrame:
+    """Customer threads still waiting for a first response: breached first, then pending."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            t.mailbox_address,
+            t.conversation_id,
+            t.sla_first_response_status as sla_status,
+            t.subject,
+            t.customer_address,
+            t.sla_tier,
+            t.assignee,
+            t.status,
+            timezone(m.timezone, t.first_inbound_at) as waiting_since,
+            (epoch(t.as_of) - epoch(t.first_inbound_at)) / 3600 as waiting_hours
+        from marts.fct_threads as t
+        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+        where t.initiated_by = 'customer' and t.first_response_at is null
+            and t.status <> 'resolved'
+            and t.sla_first_response_status in ('breached', 'pending')
+            and {_thread_agent(scope)}
+        order by t.sla_first_response_status = 'pending', t.first_inbound_at
+        limit 500
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def sla_breached_in_range(db: Database, scope: Scope) -> pd.DataFrame:
+    """Threads that started in the range and breached the first-response SLA."""
+    first = _minutes(scope, "first_response")
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            t.mailbox_address,
+            t.conversation_id,
+            t.subject,
+            t.customer_address,
+            t.sla_tier,
+            timezone(m.timezone, t.first_inbound_at) as first_inbound_at,
+            timezone(m.timezone, t.first_response_at) as first_response_at,
+            t.first_responder,
+            t.{first} / 60 as first_response_hours
+        from marts.fct_threads as t
+        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+        where t.sla_first_response_status = 'breached' and {_thread_agent(scope)}
+            and {_in_scope(_local_date("t.first_inbound_at"))}
+        order by t.first_inbound_at desc
+        limit 500
+        """,
+        _params(scope),
+    )
+
+
+# --- threads ----------------------------------------------------------------------------
+
+THREAD_LIMIT = 1000
+
+
+@_cached
+def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ...]):
+    """Threads with a message in the range, newest activity first, matching `search` in the
+    subject, customer address or conversation id."""
+    first = _minutes(scope, "first_response")
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            t.mailbox_address,
+            t.conversation_id,
+            t.subject,
+            t.customer_address,
+            t.status,
+            t.assignee,
+            timezone(m.timezone, t.first_inbound_at) as first_inbound_at,
+            timezone(m.timezone, t.last_message_at) as last_message_at,
+            t.{first} / 60 as first_response_hours,
+            t.sla_first_response_status as sla_status,
+            t.inbound_count,
+            t.outbound_count,
+            t.reopen_count,
+            t.reassignment_count,
+            t.topics,
+            count(*) over () as matching_threads
+        from marts.fct_threads as t
+        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+        where {_local_date("t.last_message_at")} >= $start
+            and {_local_date("coalesce(t.first_inbound_at, t.last_message_at)")} <= $end
+            and list_contains($statuses, t.status)
+            and (
+                $search = ''
+                or t.subject ilike '%' || $search || '%'
+                or t.customer_address ilike '%' || $search || '%'
+                or t.conversation_id = $search
+            )
+            and {_thread_agent(scope)}
+        order by t.last_message_at desc
+        limit {THREAD_LIMIT}
+        """,
+        _params(scope, search=search.strip(), statuses=list(statuses)),
+    )
+
+
+@_cached
+def thread(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
+    return _frame(
+        db,
+        """
+        select * from marts.fct_threads
+        where mailbox_address = $mailbox and conversation_id = $conversation
+        """,
+        {"mailbox": mailbox, "conversation": conversation},
+    )
+
+
+@_cached
+def thread_turns(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
+    """The thread's customer turns, times local to the mailbox."""
+    return _frame(
+        db,
+        """
+        select
+            timezone(m.timezone, r.turn_started_at) as turn_started_at,
+            r.inbound_message_count,
+            timezone(m.timezone, r.replied_at) as replied_at,
+            r.replied_by,
+            r.reply_minutes,
+            r.reply_business_minutes,
+            r.is_collision
+        from marts.fct_replies as r
+        inner join marts.dim_mailboxes as m on r.mailbox_address = m.mailbox_address
+        where r.mailbox_address = $mailbox and r.conversation_id = $conversation
+        order by r.turn_started_at
+        """,
+        {"mailbox": mailbox, "conversation": conversation},
+    )
+
+
+@_cached
+def thread_messages(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
+    """The thread's counted messages in time order, times local to the mailbox."""
+    return _frame(
+        db,
+        """
+        with messages as (
+            select
+                f.*,
+                case when f.direction = 'inbound' then f.received_at else f.sent_at end
+                    as message_at
+            from marts.fct_messages as f
+            where f.mailbox_address = $mailbox and f.conversation_id = $conversation
+        )
+        select
+            timezone(m.timezone, f.message_at) as message_at,
+            f.direction,
+            f.from_address,
+            f.responder,
+            f.folder_name,
+            f.internet_message_id
+        from messages as f
+        inner join marts.dim_mailboxes as m on f.mailbox_address = m.mailbox_address
+        order by f.message_at
+        """,
+        {"mailbox": mailbox, "conversation": conversation},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
@@ -10,6 +11,15 @@ import streamlit as st
 
 from . import queries
 from .queries import Database
+
+# Thread states (fct_threads.status) in the words support teams use, in lifecycle order.
+STATE_LABELS = {
+    "new": "New",
+    "assigned": "Assigned",
+    "awaiting_response": "Awaiting response",
+    "waiting_on_customer": "Waiting on customer",
+    "resolved": "Resolved",
+}
 
 
 def _no_data(title: str, body: str) -> None:
@@ -45,9 +55,19 @@ def require_database() -> Database:
     return db
 
 
-def table(frame: pd.DataFrame, name: str, **dataframe_args) -> None:
-    """A table with a button that downloads exactly what it shows as CSV."""
-    st.dataframe(frame, width="stretch", hide_index=True, **dataframe_args)
+def table(frame: pd.DataFrame, name: str, **dataframe_args):
+    """A table with a button that downloads exactly what it shows as CSV; returns what
+    st.dataframe returns (the selection, when `on_select` is given)."""
+    config = {"period_start": st.column_config.DateColumn("Period start", format="D MMM YYYY")}
+    config |= dataframe_args.pop("column_config", {})
+    shown = st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        placeholder="–",
+        column_config=config,
+        **dataframe_args,
+    )
     st.download_button(
         "Download CSV",
         frame.to_csv(index=False).encode(),
@@ -56,6 +76,7 @@ def table(frame: pd.DataFrame, name: str, **dataframe_args) -> None:
         key=f"csv-{name}",
         icon=":material/download:",
     )
+    return shown
 
 
 def duration(minutes: float | None) -> str:
@@ -83,3 +104,15 @@ def count(value: float | None) -> str:
 
 def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def with_thread_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a `thread` column linking each row to its timeline on the Threads page."""
+    links = [
+        "threads?" + urlencode({"mailbox": m, "conversation": c})
+        for m, c in zip(frame["mailbox_address"], frame["conversation_id"], strict=True)
+    ]
+    return frame.assign(thread=links)
+
+
+THREAD_LINK = st.column_config.LinkColumn("Thread", display_text="Open", width="small")

@@ -113,3 +113,15 @@ def load(page, url: str, title: str, timeout_ms: int = 30_000) -> None:
 
 def exceptions(page) -> list[str]:
     return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so grow the viewport first."""
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
+    )
+    page.set_viewport_size({"width": 1440, "height": min(max(height, 1000), 6000)})
+    page.wait_for_timeout(800)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1440, "height": 1000})

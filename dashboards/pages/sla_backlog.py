@@ -1,0 +1,87 @@
+"""SLA & backlog: what is open and how old, who is waiting past target, and the trend."""
+
+import altair as alt
+import streamlit as st
+
+from dashboards import queries, ui
+from dashboards.filters import page
+
+db, scope = page("SLA & backlog")
+
+st.subheader("Open threads by age")
+ages = queries.open_by_age(db, scope)
+ages["status"] = ages["status"].map(ui.STATE_LABELS)
+if ages.empty:
+    st.success("No open threads.")
+else:
+    chart = (
+        alt.Chart(ages)
+        .mark_bar()
+        .encode(
+            x=alt.X("age:N", title="Age (since the customer's first message)",
+                    sort=list(queries.AGE_BUCKETS), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("threads:Q", title="Open threads"),
+            color=alt.Color("status:N", title=None, scale=alt.Scale(scheme="tableau10"),
+                            legend=alt.Legend(orient="top")),
+            tooltip=["age:N", "status:N", "threads:Q"],
+        )
+    )  # fmt: skip
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"{ages['threads'].sum():,} open threads as of the data, whatever the date range.")
+
+st.subheader("Waiting for a first response")
+watch = queries.sla_watchlist(db, scope)
+if watch.empty:
+    st.success("Every customer thread has had a first response.")
+else:
+    breached = int((watch["sla_status"] == "breached").sum())
+    st.caption(
+        f"{breached} past their first-response target (breached), "
+        f"{len(watch) - breached} still within it (pending). Open a thread to see its timeline."
+    )
+    ui.table(
+        ui.with_thread_links(watch).assign(status=watch["status"].map(ui.STATE_LABELS)),
+        "sla_watchlist",
+        column_order=["thread", "sla_status", "subject", "customer_address", "sla_tier",
+                      "assignee", "status", "waiting_since", "waiting_hours",
+                      "mailbox_address"],
+        column_config={
+            "thread": ui.THREAD_LINK,
+            "sla_status": "SLA",
+            "subject": "Subject",
+            "customer_address": "Customer",
+            "sla_tier": "Tier",
+            "assignee": "Assignee",
+            "status": "State",
+            "waiting_since": st.column_config.DatetimeColumn("Waiting since",
+                                                            format="D MMM YYYY, HH:mm"),
+            "waiting_hours": st.column_config.NumberColumn("Waiting", format="%.1f h"),
+            "mailbox_address": "Mailbox",
+        },
+    )  # fmt: skip
+
+st.subheader("Breached in this range")
+late = queries.sla_breached_in_range(db, scope)
+if late.empty:
+    st.success("No thread that started in this range breached its first-response target.")
+else:
+    ui.table(
+        ui.with_thread_links(late),
+        "sla_breached",
+        column_order=["thread", "subject", "customer_address", "sla_tier", "first_inbound_at",
+                      "first_response_at", "first_responder", "first_response_hours",
+                      "mailbox_address"],
+        column_config={
+            "thread": ui.THREAD_LINK,
+            "subject": "Subject",
+            "customer_address": "Customer",
+            "sla_tier": "Tier",
+            "first_inbound_at": st.column_config.DatetimeColumn("Customer wrote",
+                                                               format="D MMM YYYY, HH:mm"),
+            "first_response_at": st.column_config.DatetimeColumn("First reply",
+                                                                format="D MMM YYYY, HH:mm"),
+            "first_responder": "By",
+            "first_response_hours": st.column_config.NumberColumn("Took", format="%.1f h"),
+            "mailbox_address": "Mailbox",
+        },
+    )  # fmt: skip

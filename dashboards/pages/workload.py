@@ -1,0 +1,75 @@
+"""Workload: how much arrives and goes out, where threads stand, and which topics drive it."""
+
+import altair as alt
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.filters import page
+
+db, scope = page("Workload")
+
+
+st.subheader("Messages and new threads")
+volume = queries.volume_trend(db, scope)
+if volume.empty:
+    st.info("No messages in this range.")
+else:
+    st.altair_chart(
+        charts.trend(volume, {"inbound_messages": "Inbound messages",
+                              "outbound_messages": "Outbound messages",
+                              "new_threads": "New threads"}, scope.grain, "Count", kind="bar"),
+        width="stretch",
+    )  # fmt: skip
+
+st.subheader("Where threads stand now")
+states = queries.state_now(db, scope)
+if states.empty:
+    st.info("No threads with a message in or after this range.")
+else:
+    states["state"] = states["status"].map(ui.STATE_LABELS)
+    chart = (
+        alt.Chart(states)
+        .mark_bar()
+        .encode(
+            y=alt.Y("state:N", title=None, sort=list(ui.STATE_LABELS.values())),
+            x=alt.X("threads:Q", title="Threads"),
+            color=alt.Color("state:N", legend=None, scale=alt.Scale(scheme="tableau10")),
+            tooltip=["state:N", "threads:Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(
+        "State as of the data's as-of time, of threads with a message since the range began."
+    )
+
+st.subheader("By topic")
+topics = queries.topic_breakdown(db, scope)
+if topics.empty:
+    st.info("No customer threads started in this range.")
+else:
+    shown = topics.assign(
+        median_first_response_hours=topics["median_first_response_minutes"] / 60,
+        median_reply_hours=topics["median_reply_minutes"] / 60,
+    ).drop(columns=["median_first_response_minutes", "median_reply_minutes"])
+    ui.table(
+        shown,
+        "topics",
+        column_config={
+            "topic": "Topic",
+            "threads": st.column_config.NumberColumn("Threads", help="Started in the range."),
+            "open_threads": st.column_config.NumberColumn("Still open"),
+            "sla_met_rate": st.column_config.ProgressColumn(
+                "SLA met", format="percent", min_value=0, max_value=1
+            ),
+            "median_first_response_hours": st.column_config.NumberColumn(
+                "Median first reply", format="%.1f h"
+            ),
+            "median_reply_hours": st.column_config.NumberColumn(
+                "Median reply time", format="%.1f h"
+            ),
+        },
+    )
+    st.caption(
+        "Topics are the Outlook categories that do not name an agent. A thread with two "
+        "topics counts under both."
+    )
