@@ -38,7 +38,7 @@ from pipelines.common.messages import (
 
 from . import settings as s
 from .generator import DAY, Tenant, load_instant
-from .tenant import ADD, INBOX, MOVE, SENT, UPDATE, Folder, Item, graph_message, iso, utc
+from .tenant import INBOX, SENT, UPDATE, Folder, Item, graph_message, iso, utc
 
 P_DUPLICATE = 0.01  # a full item returned twice in one round
 P_FULL_ON_CHANGE = 0.2  # a category change returned as the full item
@@ -144,20 +144,9 @@ class NightRenderer:
             entry = touched.get(item)
             if entry is None:
                 entry = touched[item] = (item.folder, set())
-            if kind in (ADD, MOVE):
-                item.folder = arg
-                if kind == MOVE:
-                    item.modified = at
-            elif kind == UPDATE:
-                for name, value in arg.items():
-                    if name == "categories":
-                        item.categories = value
-                    elif name == "isRead":
-                        item.is_read = value
+            if kind == UPDATE:
                 entry[1].update(arg)
-                item.modified = at
-            else:
-                item.folder = None
+            item.apply(at, kind, arg)
         return touched
 
     def render(

@@ -136,6 +136,22 @@ class Item:
         self.is_read = False
         self.modified = received_at
 
+    def apply(self, at: int, kind: str, arg: Any) -> None:
+        """Replay one event: `arg` is the folder (add, move) or the changed properties."""
+        if kind in (ADD, MOVE):
+            self.folder = arg
+            if kind == MOVE:
+                self.modified = at
+        elif kind == UPDATE:
+            for name, value in arg.items():
+                if name == "categories":
+                    self.categories = value
+                elif name == "isRead":
+                    self.is_read = value
+            self.modified = at
+        else:
+            self.folder = None
+
 
 def graph_message(item: Item) -> dict[str, Any]:
     """The item as a full Graph `message` (the `$select` the sources ask for)."""
