@@ -1,0 +1,47 @@
+with
+
+turns_answered as (
+    select * from {{ ref('int_turns_answered') }}
+),
+
+threads_summarized as (
+    select * from {{ ref('int_threads_summarized') }}
+),
+
+mailboxes as (
+    select * from {{ ref('stg_config__mailboxes') }}
+),
+
+build_info as (
+    select * from {{ ref('stg_config__build_info') }}
+),
+
+replies as (
+    select
+        turns_answered.mailbox_address,
+        turns_answered.conversation_id,
+        turns_answered.turn_number,
+        turns_answered.turn_started_at,
+        cast({{ local_timestamp('turns_answered.turn_started_at', 'mailboxes.timezone') }} as date)
+            as turn_started_date,
+        turns_answered.replied_at,
+        cast({{ local_timestamp('turns_answered.replied_at', 'mailboxes.timezone') }} as date) as replied_date,
+        turns_answered.reply_minutes,
+        turns_answered.reply_business_minutes,
+        turns_answered.replied_by,
+        turns_answered.inbound_message_count,
+        turns_answered.answer_count,
+        turns_answered.is_collision,
+        threads_summarized.initiated_by,
+        build_info.as_of
+    from turns_answered
+    inner join mailboxes
+        on turns_answered.mailbox_address = mailboxes.mailbox_address
+    inner join threads_summarized
+        on
+            turns_answered.mailbox_address = threads_summarized.mailbox_address
+            and turns_answered.conversation_id = threads_summarized.conversation_id
+    cross join build_info
+)
+
+select * from replies
