@@ -200,6 +200,7 @@ class StoreReader:
                 if kind == "error":
                     raise message[1]
                 if kind == "end":
+                    future.result()
                     break
                 if kind == "folders":
                     folders: list[MailFolder] = message[1]
@@ -233,7 +234,8 @@ class StoreReader:
                     )
         finally:
             self._stop.set()
-            future.cancel()
+            if not future.done():
+                future.cancel()
         yield Item("message_observations", observations_table(rows))
         yield Item("quarantined_items", quarantine_table(quarantined))
         yield Item("sync_runs", [self._sync_run(read_folders)])

@@ -491,6 +491,7 @@ def _error_body(error: GraphError) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     graph: GraphEmulator
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+    disable_nagle_algorithm = True  # headers and body leave at once, no delayed-ACK stalls
     timeout = 30  # an idle or stuck connection never holds a test thread for long
 
     def log_message(self, format: str, *args: Any) -> None:
