@@ -73,7 +73,7 @@ P_REOPEN_BY_CUSTOMER = 0.08  # the customer writes after the move
 P_MOVED_BACK = 0.03  # an agent moves the thread back to the Inbox
 P_LIST_COPY_DELETED = 0.08  # a list agent deletes their copy of a customer's first message
 P_AFTER_HOURS_REPLY = 0.12
-P_DRAFT_IN_INBOX = 0.1  # an abandoned draft dragged into the Inbox instead of left in Drafts
+P_DRAFT_IN_INBOX = 0.25  # an abandoned draft dragged into the Inbox instead of left in Drafts
 P_CATEGORY_READ = 0.6  # categorised messages are also read (a separate change)
 
 # Delays: lognormal with this median (minutes) and sigma.
@@ -81,6 +81,7 @@ REPLY_DELAY = (75, 1.1)  # business minutes to the first answer of a turn
 KEY_ACCOUNT_REPLY_DELAY = (30, 0.9)
 AFTER_HOURS_REPLY_DELAY = (40, 0.8)  # calendar minutes, an agent answering out of hours
 TRIAGE_DELAY = (20, 1.0)  # business minutes to categorise/assign
+HANDOVER_DELAY = (480, 0.4)  # business minutes from assignment to reassignment
 CUSTOMER_DELAY = (300, 1.3)  # calendar minutes before the customer writes again
 RESOLVE_DELAY = (240, 1.0)  # business minutes from the last activity to the move
 REOPEN_DELAY = (2880, 0.8)  # calendar minutes from the move to the customer's next message

@@ -281,9 +281,12 @@ class Thread:
                 )
             if never_answered:
                 return
-            if turn == 1 and reassign and self.assignee is not None and triaged < reply_at - 120:
+            if turn == 1 and reassign and self.assignee is not None:
+                # handed over (the next working day or so): the new owner answers
+                handover = team.clock.add_business(triaged, minutes(rng, s.HANDOVER_DELAY) * 60)
                 owner = team.agent(rng, other_than=self.assignee)
-                self.assign((triaged + reply_at) // 2, owner)
+                self.assign(handover, owner)
+                reply_at = max(reply_at, handover + rng.randrange(600, 7200))
             responder = owner if owner is not None and rng.random() < 0.85 else team.agent(rng)
             answered = self.reply(reply_at, responder, customer, mode=self.reply_mode())
             owner = owner or responder
