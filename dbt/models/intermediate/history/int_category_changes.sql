@@ -1,0 +1,113 @@
+{#-
+    Category history of every copy of the team's messages: a row each time an Outlook category
+    appears on a copy (its first sighting included) or disappears from it, between successive
+    loads. Timed like folder moves: the copy's lastModifiedDateTime in the first observation
+    that shows the change, else the load that saw it.
+-#}
+with
+
+message_states as (
+    select * from {{ ref('int_message_states') }}
+),
+
+messages_classified as (
+    select * from {{ ref('int_messages_classified') }}
+),
+
+states_with_previous as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
+        observed_at,
+        coalesce(categories, []) as categories,
+        coalesce(lag(categories) over copy_history, []) as previous_categories,
+        coalesce(
+            case
+                when
+                    lag(last_modified_at) over copy_history is null
+                    or last_modified_at > lag(last_modified_at) over copy_history
+                    then last_modified_at
+            end,
+            observed_at
+        ) as changed_at
+    from message_states
+    window copy_history as (
+        partition by mailbox_address, store_address, message_id
+        order by observed_at
+    )
+),
+
+categories_now as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        message_key,
+        observed_at,
+        changed_at,
+        previous_categories,
+        unnest(categories) as category
+    from states_with_previous
+),
+
+categories_before as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        message_key,
+        observed_at,
+        changed_at,
+        categories,
+        unnest(previous_categories) as category
+    from states_with_previous
+),
+
+changes as (
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        message_key,
+        observed_at,
+        changed_at,
+        category,
+        'added' as change_type
+    from categories_now
+    where not list_contains(previous_categories, category)
+    union all
+    select
+        mailbox_address,
+        store_address,
+        message_id,
+        message_key,
+        observed_at,
+        changed_at,
+        category,
+        'removed' as change_type
+    from categories_before
+    where not list_contains(categories, category)
+),
+
+changes_in_threads as (
+    select
+        changes.mailbox_address,
+        messages_classified.conversation_id,
+        changes.message_key as internet_message_id,
+        changes.store_address,
+        changes.message_id,
+        messages_classified.is_counted,
+        changes.observed_at,
+        changes.changed_at,
+        changes.category,
+        changes.change_type
+    from changes
+    inner join messages_classified
+        on
+            changes.mailbox_address = messages_classified.mailbox_address
+            and changes.message_key = messages_classified.internet_message_id
+)
+
+select distinct * from changes_in_threads

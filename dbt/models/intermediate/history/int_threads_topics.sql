@@ -1,0 +1,82 @@
+{#-
+    Per thread, its topics: the Outlook categories that name no agent of the mailbox, as last
+    known on every copy of its counted messages, merged and sorted.
+-#}
+with
+
+message_states as (
+    select * from {{ ref('int_message_states') }}
+),
+
+messages_classified as (
+    select * from {{ ref('int_messages_classified') }}
+),
+
+agents as (
+    select * from {{ ref('stg_config__agents') }}
+),
+
+copies_latest as (
+    select
+        mailbox_address,
+        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
+        categories
+    from message_states
+    qualify row_number() over (
+        partition by mailbox_address, store_address, message_id
+        order by observed_at desc
+    ) = 1
+),
+
+copy_categories as (
+    select
+        mailbox_address,
+        message_key,
+        unnest(categories) as category
+    from copies_latest
+),
+
+thread_topics as (
+    select
+        messages_classified.mailbox_address,
+        messages_classified.conversation_id,
+        copy_categories.category
+    from messages_classified
+    inner join copy_categories
+        on
+            messages_classified.mailbox_address = copy_categories.mailbox_address
+            and messages_classified.internet_message_id = copy_categories.message_key
+    where
+        messages_classified.is_counted
+        and not exists (
+            select 1
+            from agents
+            where
+                agents.mailbox_address = copy_categories.mailbox_address
+                and lower(agents.category) = lower(copy_categories.category)
+        )
+),
+
+threads as (
+    select
+        mailbox_address,
+        conversation_id
+    from messages_classified
+    where is_counted
+    group by 1, 2
+),
+
+threads_topics as (
+    select
+        threads.mailbox_address,
+        threads.conversation_id,
+        list_sort(list_distinct(list(thread_topics.category))) as topics
+    from threads
+    left join thread_topics
+        on
+            threads.mailbox_address = thread_topics.mailbox_address
+            and threads.conversation_id = thread_topics.conversation_id
+    group by 1, 2
+)
+
+select * from threads_topics
