@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import privacy
 from .config import Config
 from .database import exclusive_build, staged_copy
 from .extract import ExtractResult, extract, resolve_source
@@ -65,6 +66,10 @@ def run(
 ) -> BuildSummary:
     """Extract and/or transform into `path`; the file changes only if every step succeeds."""
     started = time.monotonic()
+    # first: a missing key must not cost a whole extract
+    key = (
+        privacy.pseudonym_key() if do_transform and config.privacy.pseudonymize_customers else None
+    )
     source = resolve_source(source) if do_extract else (source or "existing")
     loaded = None
     with exclusive_build(path), staged_copy(path) as work:
@@ -74,6 +79,7 @@ def run(
         as_of = prepare(work, config, source)
         if do_transform:
             dbt_build(work, full_refresh=full_refresh)
+            privacy.apply(work, config, key)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)
     return BuildSummary(
         path=path,

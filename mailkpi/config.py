@@ -210,9 +210,17 @@ class _KeyedError(ValueError):
         super().__init__(f"{key}: {problem}")
 
 
+class Privacy(_Strict):
+    """What the marts may show of customers (docs/security.md)."""
+
+    pseudonymize_customers: bool = False  # customer addresses -> keyed hash, stable across builds
+    drop_subjects: bool = False
+
+
 class _File(_Strict):
     organization: Organization = Organization()
     defaults: Defaults = Defaults()
+    privacy: Privacy = Privacy()
     mailboxes: list[Mailbox] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -268,6 +276,7 @@ class Config(BaseModel):
     path: Path
     internal_domains: list[str]
     mailboxes: list[MailboxSettings]
+    privacy: Privacy = Privacy()
 
 
 def _key_path(loc: tuple) -> str:
@@ -355,4 +364,5 @@ def _resolve(path: Path, parsed: _File) -> Config:
         path=path,
         internal_domains=parsed.organization.internal_domains,
         mailboxes=mailboxes,
+        privacy=parsed.privacy,
     )
