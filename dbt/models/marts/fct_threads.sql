@@ -12,24 +12,42 @@ threads_sla_evaluated as (
     select * from {{ ref('int_threads_sla_evaluated') }}
 ),
 
+threads_resolved as (
+    select * from {{ ref('int_threads_resolved') }}
+),
+
+threads_assigned as (
+    select * from {{ ref('int_threads_assigned') }}
+),
+
+threads_topics as (
+    select * from {{ ref('int_threads_topics') }}
+),
+
 build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
 
--- Resolution, reopen, assignee and topics come from the folder and category history.
-thread_history as (
+resolution_timed as (
     select
-        mailbox_address,
-        conversation_id,
-        cast(null as timestamptz) as resolved_at,
-        false as is_resolved,
-        cast(null as double) as resolution_minutes,
-        cast(null as double) as resolution_business_minutes,
-        0 as reopen_count,
-        cast(null as varchar) as assignee,
-        0 as reassignment_count,
-        cast([] as varchar[]) as topics
+        threads_summarized.mailbox_address,
+        threads_summarized.conversation_id,
+        threads_resolved.resolved_at,
+        threads_resolved.is_resolved,
+        threads_resolved.reopen_count,
+        {{ elapsed_minutes('threads_summarized.first_inbound_at', 'threads_resolved.resolved_at') }}
+            as resolution_minutes,
+        {{ business_minutes_between('inbound_clock', 'threads_summarized.first_inbound_at',
+                                    'resolved_clock', 'threads_resolved.resolved_at') }}
+            as resolution_business_minutes
     from threads_summarized
+    inner join threads_resolved
+        on
+            threads_summarized.mailbox_address = threads_resolved.mailbox_address
+            and threads_summarized.conversation_id = threads_resolved.conversation_id
+    {{ business_clock_join('inbound_clock', 'threads_summarized.mailbox_address',
+                           'threads_summarized.first_inbound_at') }}
+    {{ business_clock_join('resolved_clock', 'threads_summarized.mailbox_address', 'threads_resolved.resolved_at') }}
 ),
 
 threads_joined as (
@@ -51,20 +69,20 @@ threads_joined as (
         threads_summarized.last_response_business_minutes,
         threads_summarized.last_message_at,
         threads_summarized.last_direction,
-        thread_history.resolved_at,
-        thread_history.is_resolved,
-        thread_history.resolution_minutes,
-        thread_history.resolution_business_minutes,
+        resolution_timed.resolved_at,
+        coalesce(resolution_timed.is_resolved, false) as is_resolved,
+        resolution_timed.resolution_minutes,
+        resolution_timed.resolution_business_minutes,
         threads_summarized.inbound_count,
         threads_summarized.outbound_count,
-        thread_history.reopen_count,
-        thread_history.assignee,
-        thread_history.reassignment_count,
+        cast(coalesce(resolution_timed.reopen_count, 0) as bigint) as reopen_count,
+        threads_assigned.assignee,
+        cast(coalesce(threads_assigned.reassignment_count, 0) as bigint) as reassignment_count,
         threads_sla_evaluated.sla_first_response_status,
         threads_sla_evaluated.sla_tier,
         threads_sla_evaluated.first_response_sla_minutes,
         threads_sla_evaluated.first_response_sla_clock,
-        thread_history.topics,
+        coalesce(threads_topics.topics, cast([] as varchar[])) as topics,
         threads_summarized.turn_count,
         threads_summarized.answered_turn_count,
         threads_summarized.collision_turns,
@@ -83,10 +101,18 @@ threads_joined as (
         on
             threads_summarized.mailbox_address = threads_sla_evaluated.mailbox_address
             and threads_summarized.conversation_id = threads_sla_evaluated.conversation_id
-    left join thread_history
+    left join resolution_timed
         on
-            threads_summarized.mailbox_address = thread_history.mailbox_address
-            and threads_summarized.conversation_id = thread_history.conversation_id
+            threads_summarized.mailbox_address = resolution_timed.mailbox_address
+            and threads_summarized.conversation_id = resolution_timed.conversation_id
+    left join threads_assigned
+        on
+            threads_summarized.mailbox_address = threads_assigned.mailbox_address
+            and threads_summarized.conversation_id = threads_assigned.conversation_id
+    left join threads_topics
+        on
+            threads_summarized.mailbox_address = threads_topics.mailbox_address
+            and threads_summarized.conversation_id = threads_topics.conversation_id
 ),
 
 -- Exactly one state per thread as of as_of (metrics.md, "Status").

@@ -52,11 +52,11 @@ turn_starts_flagged as (
 turns_numbered as (
     select
         *,
-        sum(case when is_turn_start then 1 else 0 end) over (
+        cast(sum(case when is_turn_start then 1 else 0 end) over (
             partition by mailbox_address, conversation_id
             order by thread_sequence
             rows between unbounded preceding and current row
-        ) as turn_number
+        ) as integer) as turn_number
     from turn_starts_flagged
 ),
 

@@ -10,6 +10,10 @@ turns_answered as (
     select * from {{ ref('int_turns_answered') }}
 ),
 
+threads_resolved as (
+    select * from {{ ref('int_threads_resolved') }}
+),
+
 build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
@@ -21,9 +25,14 @@ turns_bounded as (
         turns_answered.turn_started_at,
         turns_answered.replied_at,
         turns_answered.next_turn_started_at,
-        build_info.as_of as thread_end_at
+        case when threads_resolved.is_resolved then threads_resolved.last_resolved_at else build_info.as_of end
+            as thread_end_at
     from turns_answered
     cross join build_info
+    left join threads_resolved
+        on
+            turns_answered.mailbox_address = threads_resolved.mailbox_address
+            and turns_answered.conversation_id = threads_resolved.conversation_id
 ),
 
 intervals as (
