@@ -1,0 +1,36 @@
+{#- Aggregates whose names or semantics differ between DuckDB and Spark. -#}
+
+{#-
+    Continuous percentile (linear interpolation between the two nearest values, nulls
+    ignored) of a numeric expression; `fraction` in [0, 1]. DuckDB quantile_cont and Spark
+    percentile compute the same exact value.
+-#}
+{% macro percentile_of(expr, fraction) -%}
+{{ return(adapter.dispatch('percentile_of', 'mailkpi')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_of(expr, fraction) -%}
+quantile_cont({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__percentile_of(expr, fraction) -%}
+percentile({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{#- Median: the continuous 0.5 percentile. -#}
+{% macro median_of(expr) -%}
+{{ percentile_of(expr, 0.5) }}
+{%- endmacro %}
+
+{#- The distinct non-null values of a text expression as a sorted list ([] when there are none). -#}
+{% macro sorted_distinct_list(expr) -%}
+{{ return(adapter.dispatch('sorted_distinct_list', 'mailkpi')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sorted_distinct_list(expr) -%}
+list_sort(list_distinct(list({{ expr }})))
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_list(expr) -%}
+array_sort(collect_set({{ expr }}))
+{%- endmacro %}
