@@ -16,6 +16,7 @@ from mailkpi.config import Config, load_config
 from pipelines.msgraph import msgraph_source
 from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 
+ROOT_DIR = Path(__file__).resolve().parents[2]
 SUPPORT = "support@contoso.com"
 ALICE = "alice@contoso.com"
 BOB = "bob@contoso.com"
