@@ -104,7 +104,7 @@ def recipient(address: str, name: str) -> dict[str, Any]:
 
 
 class Message:
-    """One sent (or drafted) email, shared by all its copies."""
+    """One sent (or drafted) email, shared by all its copies (`sent_at` in Graph's format)."""
 
     __slots__ = (
         "author", "cc", "conversation_id", "headers", "internet_message_id", "is_draft",
@@ -122,7 +122,7 @@ class Item:
 
     __slots__ = (
         "categories", "folder", "id", "is_read", "message", "modified", "place", "received_at",
-        "store",
+        "received_iso", "store",
     )  # fmt: skip
 
     def __init__(self, store: Store, item_id: str, message: Message, received_at: int, place: str):
@@ -130,6 +130,7 @@ class Item:
         self.id = item_id
         self.message = message
         self.received_at = received_at
+        self.received_iso = iso(received_at)
         self.place = place
         self.folder: str | None = None
         self.categories: list[str] = []
@@ -158,10 +159,12 @@ def graph_message(item: Item) -> dict[str, Any]:
     m = item.message
     return {
         "id": item.id,
-        "createdDateTime": iso(item.received_at),
-        "lastModifiedDateTime": iso(item.modified),
-        "receivedDateTime": iso(item.received_at),
-        "sentDateTime": iso(m.sent_at),
+        "createdDateTime": item.received_iso,
+        "lastModifiedDateTime": (
+            item.received_iso if item.modified == item.received_at else iso(item.modified)
+        ),
+        "receivedDateTime": item.received_iso,
+        "sentDateTime": m.sent_at,
         "hasAttachments": False,
         "internetMessageId": m.internet_message_id,
         "subject": m.subject,

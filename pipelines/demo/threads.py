@@ -7,6 +7,8 @@ on items (copies in stores). Which scenario exercises which KPI rule: docs/demo-
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import math
 import random
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,7 @@ from .tenant import (
     Item,
     Message,
     Store,
+    iso,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +46,13 @@ def minutes(rng: random.Random, delay: tuple[float, float]) -> float:
 
 
 def pick(rng: random.Random, weights: dict[str, float]) -> str:
-    return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
+    names, cumulative = _cumulative(tuple(weights.items()))
+    return rng.choices(names, cum_weights=cumulative)[0]
+
+
+@functools.cache
+def _cumulative(weights: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], list[float]]:
+    return tuple(n for n, _ in weights), list(itertools.accumulate(w for _, w in weights))
 
 
 class Thread:
@@ -95,7 +104,7 @@ class Thread:
             sender=sender.graph,
             to=[p.graph for p in to],
             cc=[p.graph for p in cc],
-            sent_at=at,
+            sent_at=iso(at),
             subject=self.subject if subject is None else subject,
             preview=preview,
             internet_message_id=imid,
