@@ -6,9 +6,11 @@ when it returns, which the atomic swap of the build relies on.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +50,26 @@ def prepare(path: Path, config: Config, source: str) -> dt.datetime:
     return as_of
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int):
+    """A `preexec_fn`: dbt gets SIGKILL when the build dies, even by SIGKILL.
+
+    Otherwise an orphaned dbt keeps writing the abandoned build copy (and its WAL, by
+    path) while the next build is already working on a new copy of the same name.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the build died before the line above
+            os._exit(1)
+
+    return arm
+
+
 def _failures(run_results: Path) -> str:
     try:
         results = json.loads(run_results.read_text())["results"]
@@ -70,7 +92,7 @@ def dbt_build(path: Path, *, full_refresh: bool = False, select: str | None = No
     if select:
         args += ["--select", select]
     env = {**os.environ, "MAILKPI_DUCKDB": str(path)}
-    completed = subprocess.run(args, env=env, check=False)
+    completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
     if completed.returncode != 0:
         detail = _failures(DBT_DIR / "target" / "run_results.json")
         raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")
