@@ -13,17 +13,15 @@
         {{ business_clock_join('start_clock', 't.mailbox_address', 't.turn_started_at') }}
         {{ business_clock_join('end_clock', 't.mailbox_address', 't.replied_at') }}
 
-    The join is an ASOF join (the segment that contains the instant), so it goes after the
-    other joins of the from clause. An instant that is null, or earlier than the calendar start,
-    gets a null clock; instants after the calendar end count no further business minutes.
+    The join is an ASOF join (macros/cross_db/asof_join.sql: the segment that contains the
+    instant), so it goes after the other joins of the from clause. An instant that is null,
+    or earlier than the calendar start, gets a null clock; instants after the calendar end
+    count no further business minutes.
 -#}
 
 {#- ASOF-join the clock segment that contains instant `ts` of mailbox `mailbox_address`. -#}
 {% macro business_clock_join(clock_alias, mailbox_address, ts) -%}
-asof left join {{ ref('int_business_clock') }} as {{ clock_alias }}
-    on
-        {{ mailbox_address }} = {{ clock_alias }}.mailbox_address
-        and {{ ts }} >= {{ clock_alias }}.segment_start_at
+{{ asof_left_join(ref('int_business_clock'), clock_alias, mailbox_address, 'mailbox_address', ts, 'segment_start_at') }}
 {%- endmacro %}
 
 {#- Clock value (business minutes since the calendar start) at `ts`, given its joined segment. -#}
@@ -31,7 +29,7 @@ asof left join {{ ref('int_business_clock') }} as {{ clock_alias }}
 ({{ clock_alias }}.business_minutes_before
 + case
     when {{ clock_alias }}.is_open
-        then {{ elapsed_minutes(clock_alias ~ '.segment_start_at',
+        then {{ minutes_between(clock_alias ~ '.segment_start_at',
                                 'least(' ~ ts ~ ', ' ~ clock_alias ~ '.segment_end_at)') }}
     else 0
 end)

@@ -13,7 +13,7 @@ threads as (
 latest_backlog as (
     select
         mailbox_address,
-        arg_max(open_threads, period_start) as open_threads,
+        max_by(open_threads, period_start) as open_threads,
         min(open_threads) as lowest_open_threads
     from backlog_daily
     group by 1

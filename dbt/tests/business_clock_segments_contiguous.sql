@@ -16,7 +16,7 @@ segments_with_previous as (
         lag(segment_end_at) over mailbox_timeline as previous_end_at,
         lag(is_open) over mailbox_timeline as previous_is_open,
         lag(business_minutes_before) over mailbox_timeline as previous_minutes_before,
-        lag({{ elapsed_minutes('segment_start_at', 'segment_end_at') }}) over mailbox_timeline as previous_minutes
+        lag({{ minutes_between('segment_start_at', 'segment_end_at') }}) over mailbox_timeline as previous_minutes
     from business_clock
     window mailbox_timeline as (partition by mailbox_address order by segment_start_at)
 ),

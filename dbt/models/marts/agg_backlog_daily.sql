@@ -51,7 +51,7 @@ thread_changes as (
 daily_changes as (
     select
         thread_changes.mailbox_address,
-        cast({{ local_timestamp('thread_changes.changed_at', 'mailboxes.timezone') }} as date) as period_start,
+        {{ local_date('thread_changes.changed_at', 'mailboxes.timezone') }} as period_start,
         sum(thread_changes.opened) as opened_threads,
         sum(thread_changes.resolved) as resolved_threads,
         sum(thread_changes.reopened) as reopened_threads
@@ -65,7 +65,7 @@ mailbox_ranges as (
     select
         daily_changes.mailbox_address,
         min(daily_changes.period_start) as first_date,
-        cast({{ local_timestamp('build_info.as_of', 'mailboxes.timezone') }} as date) as last_date
+        {{ local_date('build_info.as_of', 'mailboxes.timezone') }} as last_date
     from daily_changes
     inner join mailboxes
         on daily_changes.mailbox_address = mailboxes.mailbox_address
@@ -76,7 +76,7 @@ mailbox_ranges as (
 mailbox_days as (
     select
         mailbox_address,
-        {{ date_series('first_date', 'last_date') }} as period_start
+        {{ day_series('first_date', 'last_date') }} as period_start
     from mailbox_ranges
 ),
 

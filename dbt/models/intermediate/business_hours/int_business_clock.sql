@@ -32,10 +32,9 @@ first_messages as (
 
 calendar_dates as (
     select
-        cast(
-            {{ local_timestamp('coalesce(first_messages.first_message_at, build_info.as_of)', "'UTC'") }} as date
-        ) - {{ var('calendar_days_before') }} as first_date,
-        cast({{ local_timestamp('build_info.as_of', "'UTC'") }} as date) + {{ var('calendar_days_after') }} as last_date
+        {{ plus_days(local_date('coalesce(first_messages.first_message_at, build_info.as_of)', "'UTC'"),
+                     '-' ~ var('calendar_days_before')) }} as first_date,
+        {{ plus_days(local_date('build_info.as_of', "'UTC'"), var('calendar_days_after')) }} as last_date
     from build_info
     cross join first_messages
 ),
@@ -46,9 +45,8 @@ mailbox_calendars as (
         mailboxes.timezone,
         calendar_dates.first_date,
         calendar_dates.last_date,
-        {{ local_to_instant('cast(calendar_dates.first_date as timestamp)', 'mailboxes.timezone')
-        }} as calendar_start_at,
-        {{ local_to_instant('cast(calendar_dates.last_date + 1 as timestamp)', 'mailboxes.timezone')
+        {{ local_to_utc('cast(calendar_dates.first_date as timestamp)', 'mailboxes.timezone') }} as calendar_start_at,
+        {{ local_to_utc('cast(' ~ plus_days('calendar_dates.last_date', 1) ~ ' as timestamp)', 'mailboxes.timezone')
         }} as calendar_end_at
     from mailboxes
     cross join calendar_dates
@@ -60,7 +58,7 @@ local_days as (
         timezone,
         calendar_start_at,
         calendar_end_at,
-        {{ date_series('first_date', 'last_date') }} as local_date
+        {{ day_series('first_date', 'last_date') }} as local_date
     from mailbox_calendars
 ),
 
@@ -69,19 +67,19 @@ open_intervals as (
         local_days.mailbox_address,
         greatest(
             local_days.calendar_start_at,
-            {{ local_to_instant(add_minutes('cast(local_days.local_date as timestamp)', 'business_hours.start_minute'),
-                                'local_days.timezone') }}
+            {{ local_to_utc(plus_minutes('cast(local_days.local_date as timestamp)', 'business_hours.start_minute'),
+                            'local_days.timezone') }}
         ) as open_at,
         least(
             local_days.calendar_end_at,
-            {{ local_to_instant(add_minutes('cast(local_days.local_date as timestamp)', 'business_hours.end_minute'),
-                                'local_days.timezone') }}
+            {{ local_to_utc(plus_minutes('cast(local_days.local_date as timestamp)', 'business_hours.end_minute'),
+                            'local_days.timezone') }}
         ) as close_at
     from local_days
     inner join business_hours
         on
             local_days.mailbox_address = business_hours.mailbox_address
-            and {{ iso_weekday('local_days.local_date') }} = business_hours.iso_dow
+            and {{ iso_day_of_week('local_days.local_date') }} = business_hours.iso_dow
     left join holidays
         on
             local_days.mailbox_address = holidays.mailbox_address
@@ -191,7 +189,7 @@ segments_clocked as (
         is_open,
         coalesce(
             sum(
-                case when is_open then {{ elapsed_minutes('segment_start_at', 'segment_end_at') }} else 0 end
+                case when is_open then {{ minutes_between('segment_start_at', 'segment_end_at') }} else 0 end
             ) over (
                 partition by mailbox_address order by segment_start_at
                 rows between unbounded preceding and 1 preceding

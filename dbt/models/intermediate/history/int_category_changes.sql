@@ -21,8 +21,8 @@ states_with_previous as (
         message_id,
         coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
         observed_at,
-        coalesce(categories, []) as categories,
-        coalesce(lag(categories) over copy_history, []) as previous_categories,
+        categories,
+        lag(categories) over copy_history as previous_categories,
         coalesce(
             case
                 when
@@ -76,7 +76,7 @@ changes as (
         category,
         'added' as change_type
     from categories_now
-    where not list_contains(previous_categories, category)
+    where not coalesce({{ list_has('previous_categories', 'category') }}, false)
     union all
     select
         mailbox_address,
@@ -88,7 +88,7 @@ changes as (
         category,
         'removed' as change_type
     from categories_before
-    where not list_contains(categories, category)
+    where not coalesce({{ list_has('categories', 'category') }}, false)
 ),
 
 changes_in_threads as (

@@ -116,7 +116,7 @@ idle_candidates as (
     where
         not mailbox_rules.has_resolved_folders
         and counted_messages.direction = 'outbound'
-        and {{ elapsed_minutes('counted_messages.message_at',
+        and {{ minutes_between('counted_messages.message_at',
                                'coalesce(counted_messages.next_message_at, build_info.as_of)') }}
         >= mailbox_rules.resolution_idle_hours * 60
 ),

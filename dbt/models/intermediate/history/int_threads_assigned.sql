@@ -40,7 +40,7 @@ assignments_summarized as (
     select
         mailbox_address,
         conversation_id,
-        arg_max(agent_address, event_number) as assignee,
+        max_by(agent_address, event_number) as assignee,
         min(assigned_at) as first_assigned_at,
         count(case when agent_address != previous_agent_address then 1 end) as reassignment_count
     from events_sequenced

@@ -16,16 +16,21 @@ agents as (
     select * from {{ ref('stg_config__agents') }}
 ),
 
-copies_latest as (
+copies_numbered as (
     select
         mailbox_address,
         coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
-        categories
+        categories,
+        row_number() over (
+            partition by mailbox_address, store_address, message_id
+            order by observed_at desc
+        ) as recency
     from message_states
-    qualify row_number() over (
-        partition by mailbox_address, store_address, message_id
-        order by observed_at desc
-    ) = 1
+),
+
+copies_latest as (
+    select * from copies_numbered
+    where recency = 1
 ),
 
 copy_categories as (
@@ -70,7 +75,7 @@ threads_topics as (
     select
         threads.mailbox_address,
         threads.conversation_id,
-        list_sort(list_distinct(list(thread_topics.category))) as topics
+        {{ sorted_distinct_list('thread_topics.category') }} as topics
     from threads
     left join thread_topics
         on
