@@ -46,14 +46,13 @@ mailbox_rules as (
     select
         mailboxes.mailbox_address,
         mailboxes.resolution_idle_hours,
-        exists(
-            select 1
-            from config_folders
-            where
-                config_folders.mailbox_address = mailboxes.mailbox_address
-                and config_folders.role = 'resolved'
-        ) as has_resolved_folders
+        count(config_folders.folder_name) > 0 as has_resolved_folders
     from mailboxes
+    left join config_folders
+        on
+            mailboxes.mailbox_address = config_folders.mailbox_address
+            and config_folders.role = 'resolved'
+    group by 1, 2
 ),
 
 folder_candidates as (
