@@ -22,7 +22,15 @@ from .scope import SHARED_MAILBOX, SHARED_MAILBOX_LABEL, Scope
 
 TTL = dt.timedelta(minutes=10)
 DEFAULT_PATH = Path("data/mailkpi.duckdb")
-REQUIRED_MARTS = ("fct_threads", "fct_replies", "fct_messages", "dim_mailboxes", "dim_agents")
+REQUIRED_MARTS = (
+    "fct_threads",
+    "fct_replies",
+    "fct_messages",
+    "fct_message_audit",
+    "agg_backlog_daily",
+    "dim_mailboxes",
+    "dim_agents",
+)
 
 
 class Database(NamedTuple):
@@ -95,7 +103,7 @@ def agent_options(db: Database, mailboxes: tuple[str, ...]) -> pd.DataFrame:
         """
         select agent_address, min(coalesce(agent_name, agent_address)) as agent_name
         from marts.dim_agents
-        where list_contains($mailboxes, mailbox_address)
+        where list_contains($mailboxes, mailbox_address) and agent_address is not null
         group by agent_address
         order by agent_name
         """,
@@ -106,7 +114,7 @@ def agent_options(db: Database, mailboxes: tuple[str, ...]) -> pd.DataFrame:
 @_cached
 def as_of(db: Database) -> dt.datetime | None:
     """The build's "now": open threads, ages and pending SLAs are measured at this instant."""
-    value = _frame(db, "select max(as_of) as as_of from marts.fct_threads")["as_of"].iloc[0]
+    value = _frame(db, "select max(as_of) as as_of from marts.dim_mailboxes")["as_of"].iloc[0]
     return None if pd.isna(value) else value.to_pydatetime()
 
 
@@ -179,13 +187,14 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
     """KPIs per bucket; `bucket` maps a local date to its bucket (null: outside every one)."""
     first = _minutes(scope, "first_response")
     reply = _minutes(scope, "reply")
-    first_responder = _first_responder(scope)
+    first_responder = _first_responder(scope, "threads")
     return f"""
     with {_MAILBOXES},
     threads as (
         select
             t.*,
-            {bucket.format(d=_local_date("t.first_inbound_at"))} as started_bucket,
+            {bucket.format(d=_local_date("t.started_at"))} as started_bucket,
+            {bucket.format(d=_local_date("t.first_inbound_at"))} as first_inbound_bucket,
             {bucket.format(d=_local_date("t.resolved_at"))} as resolved_bucket
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
@@ -195,14 +204,21 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
         select
             started_bucket as bucket,
             count(*) as new_threads,
-            median({first}) filter (where {first_responder}) as first_response_median,
-            avg({first}) filter (where {first_responder}) as first_response_mean,
-            count(*) filter (where sla_first_response_status = 'met') as sla_met,
-            count(*) filter (where sla_first_response_status = 'breached') as sla_breached,
             count(*) filter (where reassignment_count >= 1) as reassigned_threads,
             count(*) filter (where assignee is not null) as assigned_threads
         from threads
-        where started_bucket is not null and initiated_by = 'customer'
+        where started_bucket is not null
+        group by all
+    ),
+    first_responses as (
+        select
+            first_inbound_bucket as bucket,
+            median({first}) filter (where {first_responder}) as first_response_median,
+            avg({first}) filter (where {first_responder}) as first_response_mean,
+            count(*) filter (where sla_first_response_status = 'met') as sla_met,
+            count(*) filter (where sla_first_response_status = 'breached') as sla_breached
+        from threads
+        where first_inbound_bucket is not null and initiated_by = 'customer'
         group by all
     ),
     resolved as (
@@ -236,6 +252,8 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
     buckets as (
         select bucket from started
         union
+        select bucket from first_responses
+        union
         select bucket from resolved
         union
         select bucket from replies
@@ -243,18 +261,19 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
     select
         b.bucket,
         coalesce(s.new_threads, 0) as new_threads,
-        s.first_response_median,
-        s.first_response_mean,
+        f.first_response_median,
+        f.first_response_mean,
         p.reply_median,
         p.reply_p90,
         p.reply_mean,
         coalesce(p.answered_turns, 0) as answered_turns,
-        s.sla_met / nullif(s.sla_met + s.sla_breached, 0) as sla_met_rate,
+        f.sla_met / nullif(f.sla_met + f.sla_breached, 0) as sla_met_rate,
         coalesce(r.resolved_threads, 0) as resolved_threads,
         r.reopened_threads / nullif(r.resolved_threads, 0) as reopen_rate,
         s.reassigned_threads / nullif(s.assigned_threads, 0) as reassignment_rate
     from buckets as b
     left join started as s on b.bucket = s.bucket
+    left join first_responses as f on b.bucket = f.bucket
     left join resolved as r on b.bucket = r.bucket
     left join replies as p on b.bucket = p.bucket
     order by b.bucket
@@ -459,7 +478,7 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
         agents as (
             select agent_address as responder, min(coalesce(agent_name, agent_address)) as name
             from marts.dim_agents
-            where list_contains($mailboxes, mailbox_address)
+            where list_contains($mailboxes, mailbox_address) and agent_address is not null
             group by agent_address
         ),
         sent as (
@@ -559,6 +578,7 @@ def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
         names as (
             select agent_address, min(coalesce(agent_name, agent_address)) as name
             from marts.dim_agents
+            where agent_address is not null
             group by agent_address
         )
         select
@@ -741,34 +761,57 @@ def open_by_age(db: Database, scope: Scope) -> pd.DataFrame:
     )
 
 
+AT_RISK_SHARE = 0.75
+
+
 @_cached
 def sla_watchlist(db: Database, scope: Scope) -> pd.DataFrame:
-    """Customer threads still waiting for a first response: breached first, then pending."""
+    """Customer threads still waiting for a first response that have a target: breached, at
+    risk (three quarters of the target used), or within target; the time used is counted on
+    the target's own clock."""
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_MAILBOXES},
+        waiting as (
+            select
+                t.*,
+                case
+                    when t.first_response_sla_clock = 'business'
+                        then t.awaiting_team_business_minutes
+                    else t.awaiting_team_minutes
+                end as used_minutes,
+                timezone(m.timezone, t.first_inbound_at) as waiting_since
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where t.initiated_by = 'customer' and t.first_response_at is null
+                and t.status <> 'resolved'
+                and t.sla_first_response_status in ('breached', 'pending')
+                and {_thread_agent(scope)}
+        )
         select
-            t.mailbox_address,
-            t.conversation_id,
-            t.sla_first_response_status as sla_status,
-            t.subject,
-            t.customer_address,
-            t.sla_tier,
-            t.assignee,
-            t.status,
-            timezone(m.timezone, t.first_inbound_at) as waiting_since,
-            (epoch(t.as_of) - epoch(t.first_inbound_at)) / 3600 as waiting_hours
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where t.initiated_by = 'customer' and t.first_response_at is null
-            and t.status <> 'resolved'
-            and t.sla_first_response_status in ('breached', 'pending')
-            and {_thread_agent(scope)}
-        order by t.sla_first_response_status = 'pending', t.first_inbound_at
+            mailbox_address,
+            conversation_id,
+            case
+                when sla_first_response_status = 'breached' then 'breached'
+                when used_minutes >= $at_risk * first_response_sla_minutes then 'at risk'
+                else 'within target'
+            end as sla_status,
+            subject,
+            customer_address,
+            sla_tier,
+            assignee,
+            status,
+            waiting_since,
+            used_minutes / 60 as used_hours,
+            first_response_sla_minutes / 60 as target_hours,
+            first_response_sla_clock as target_clock,
+            used_minutes / nullif(first_response_sla_minutes, 0) as target_used
+        from waiting
+        order by target_used desc nulls last, waiting_since
         limit 500
         """,
-        _params(scope),
+        _params(scope, at_risk=AT_RISK_SHARE),
     )
 
 
@@ -888,28 +931,258 @@ def thread_turns(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
 
 @_cached
 def thread_messages(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
-    """The thread's counted messages in time order, times local to the mailbox."""
+    """Every message of the thread, counted or not, in time order, times local to the
+    mailbox; `excluded_reason` says why a message does not count."""
     return _frame(
         db,
         """
-        with messages as (
-            select
-                f.*,
-                case when f.direction = 'inbound' then f.received_at else f.sent_at end
-                    as message_at
-            from marts.fct_messages as f
-            where f.mailbox_address = $mailbox and f.conversation_id = $conversation
-        )
         select
-            timezone(m.timezone, f.message_at) as message_at,
-            f.direction,
-            f.from_address,
-            f.responder,
-            f.folder_name,
-            f.internet_message_id
-        from messages as f
-        inner join marts.dim_mailboxes as m on f.mailbox_address = m.mailbox_address
-        order by f.message_at
+            timezone(m.timezone, a.message_at) as message_at,
+            a.direction,
+            a.from_address,
+            a.sender_address,
+            a.responder,
+            a.subject,
+            a.folder_name,
+            a.store_address,
+            a.copy_count,
+            a.is_counted,
+            a.excluded_reason,
+            a.turn_number,
+            a.internet_message_id
+        from marts.fct_message_audit as a
+        inner join marts.dim_mailboxes as m on a.mailbox_address = m.mailbox_address
+        where a.mailbox_address = $mailbox and a.conversation_id = $conversation
+        order by a.message_at, a.internet_message_id
         """,
         {"mailbox": mailbox, "conversation": conversation},
+    )
+
+
+# --- backlog over time ------------------------------------------------------------------
+
+
+@_cached
+def backlog_trend(db: Database, scope: Scope) -> pd.DataFrame:
+    """Threads opened, resolved and reopened per period, and open at the period's end (every
+    agent: the daily backlog mart is per mailbox)."""
+    return _frame(
+        db,
+        """
+        with days as (
+            select
+                *,
+                cast(date_trunc($grain, period_start) as date) as period,
+                max(period_start) over (
+                    partition by mailbox_address, date_trunc($grain, period_start)
+                ) as last_day
+            from marts.agg_backlog_daily
+            where list_contains($mailboxes, mailbox_address)
+                and period_start between $start and $end
+        )
+        select
+            period as period_start,
+            sum(opened_threads) as opened_threads,
+            sum(resolved_threads) as resolved_threads,
+            sum(reopened_threads) as reopened_threads,
+            sum(open_threads) filter (where period_start = last_day) as open_threads
+        from days
+        group by period
+        order by period
+        """,
+        _params(scope, grain=scope.grain),
+    )
+
+
+@_cached
+def backlog_at(db: Database, scope: Scope) -> pd.DataFrame:
+    """Open threads at the end of the range and at the end of the previous period."""
+    before = scope.previous()
+    return _frame(
+        db,
+        """
+        select
+            sum(open_threads) filter (where period_start = $end) as current,
+            sum(open_threads) filter (where period_start = $prev_end) as previous
+        from marts.agg_backlog_daily
+        where list_contains($mailboxes, mailbox_address)
+        """,
+        _params(scope, prev_end=before.end),
+    )
+
+
+# --- data quality -----------------------------------------------------------------------
+
+
+@_cached
+def has_mart(db: Database, name: str) -> bool:
+    return not _frame(
+        db,
+        """
+        select 1 from information_schema.tables
+        where table_schema = 'marts' and table_name = $name
+        """,
+        {"name": name},
+    ).empty
+
+
+@_cached
+def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per mailbox: the build's as-of time and the newest message it loaded."""
+    return _frame(
+        db,
+        """
+        select
+            m.mailbox_name,
+            m.mailbox_address,
+            m.kind,
+            timezone(m.timezone, m.as_of) as built_as_of,
+            timezone(m.timezone, max(a.message_at)) as newest_message,
+            count(a.internet_message_id) as messages_loaded,
+            count(a.internet_message_id) filter (where a.is_counted) as messages_counted
+        from marts.dim_mailboxes as m
+        left join marts.fct_message_audit as a on m.mailbox_address = a.mailbox_address
+        where list_contains($mailboxes, m.mailbox_address)
+        group by m.mailbox_name, m.mailbox_address, m.kind, m.timezone, m.as_of
+        order by m.mailbox_name
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def last_loads(db: Database, scope: Scope) -> pd.DataFrame:
+    """The latest finished load of every mailbox and store it reads."""
+    return _frame(
+        db,
+        """
+        select
+            mailbox_address,
+            store_address,
+            arg_max(source_name, run_finished_at) as source,
+            max(run_finished_at) as last_load_finished_at,
+            arg_max(messages_new, run_finished_at) as messages_new,
+            arg_max(messages_changed, run_finished_at) as messages_changed,
+            arg_max(messages_removed, run_finished_at) as messages_removed,
+            arg_max(resync_count, run_finished_at) as resyncs
+        from marts.fct_sync_runs
+        where list_contains($mailboxes, mailbox_address) and run_finished_at is not null
+        group by all
+        order by mailbox_address, store_address
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def quarantined(db: Database, scope: Scope) -> pd.DataFrame:
+    return _frame(
+        db,
+        """
+        select observed_at, mailbox_address, store_address, folder_id, message_id, reason
+        from marts.fct_quarantined_items
+        where list_contains($mailboxes, mailbox_address)
+        order by observed_at desc
+        limit 1000
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def excluded_by_rule(db: Database, scope: Scope) -> pd.DataFrame:
+    """Messages of the range that do not count, per mailbox and reason."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select a.mailbox_address, a.excluded_reason, count(*) as messages
+        from marts.fct_message_audit as a
+        inner join mailboxes as m on a.mailbox_address = m.mailbox_address
+        where not a.is_counted and {_in_scope(_local_date("a.message_at"))}
+        group by all
+        order by a.mailbox_address, messages desc
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            a.mailbox_address,
+            a.conversation_id,
+            timezone(m.timezone, a.message_at) as message_at,
+            a.from_address,
+            a.subject,
+            a.folder_name,
+            a.store_address
+        from marts.fct_message_audit as a
+        inner join mailboxes as m on a.mailbox_address = m.mailbox_address
+        where a.excluded_reason = $reason and {_in_scope(_local_date("a.message_at"))}
+        order by a.message_at desc
+        limit 500
+        """,
+        _params(scope, reason=reason),
+    )
+
+
+@_cached
+def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
+    """Threads of the range that suggest missing or unattributable data:
+    `outbound_without_agent` — a counted reply that names no agent (Send As, or an address
+    the config does not list as an agent); `reply_without_team_message` — the thread's first
+    counted message is a customer's "RE:" to a team message that was never loaded (a Sent
+    Items copy is missing: the reply was sent from a mailbox that is not read)."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES},
+        audit as (
+            select a.*
+            from marts.fct_message_audit as a
+            inner join mailboxes as m on a.mailbox_address = m.mailbox_address
+            where a.is_counted and {_in_scope(_local_date("a.message_at"))}
+        ),
+        flagged as (
+            select
+                mailbox_address,
+                conversation_id,
+                'outbound_without_agent' as anomaly,
+                count(*) as messages,
+                min(message_at) as first_seen_at
+            from audit
+            where direction = 'outbound' and responder is null
+            group by all
+            union all
+            select
+                mailbox_address,
+                conversation_id,
+                'reply_without_team_message' as anomaly,
+                1 as messages,
+                message_at as first_seen_at
+            from audit
+            where thread_sequence = 1 and direction = 'inbound'
+                and regexp_matches(subject, '^ *(re|aw|sv|antw) *:', 'i')
+        )
+        select
+            f.anomaly,
+            f.mailbox_address,
+            f.conversation_id,
+            t.subject,
+            t.customer_address,
+            f.messages,
+            timezone(m.timezone, f.first_seen_at) as first_seen_at
+        from flagged as f
+        inner join mailboxes as m on f.mailbox_address = m.mailbox_address
+        left join marts.fct_threads as t
+            on f.mailbox_address = t.mailbox_address and f.conversation_id = t.conversation_id
+        order by f.anomaly, f.first_seen_at desc
+        limit 2000
+        """,
+        _params(scope),
     )

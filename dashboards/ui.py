@@ -21,6 +21,18 @@ STATE_LABELS = {
     "resolved": "Resolved",
 }
 
+# fct_message_audit.excluded_reason, as the data-quality page and thread timelines say it.
+EXCLUDED_REASONS = {
+    "draft": "draft",
+    "excluded_folder": "in an excluded folder",
+    "removed": "deleted or moved out of the mailbox",
+    "automated_header": "automated (Auto-Submitted / Precedence header)",
+    "automated_sender": "automated sender (no-reply, mailer-daemon…)",
+    "automated_subject": "automated subject (out of office, undeliverable…)",
+    "internal_sender": "from a colleague (internal domain)",
+    "not_team_conversation": "not the team's conversation",
+}
+
 
 def _no_data(title: str, body: str) -> None:
     st.title("mailkpi")

@@ -1,6 +1,120 @@
+"""Data quality: how fresh the data is, what was left out and why, and what looks wrong."""
+
 import streamlit as st
 
+from dashboards import queries, ui
 from dashboards.filters import page
 
 db, scope = page("Data quality")
-st.write("coming")
+DATETIME = "D MMM YYYY, HH:mm"
+
+st.subheader("Loads")
+fresh = queries.mailbox_freshness(db, scope)
+ui.table(
+    fresh,
+    "mailbox_freshness",
+    column_config={
+        "mailbox_name": "Mailbox",
+        "mailbox_address": "Address",
+        "kind": "Kind",
+        "built_as_of": st.column_config.DatetimeColumn("Built as of", format=DATETIME),
+        "newest_message": st.column_config.DatetimeColumn("Newest message", format=DATETIME),
+        "messages_loaded": st.column_config.NumberColumn("Messages loaded"),
+        "messages_counted": st.column_config.NumberColumn("Counted"),
+    },
+)
+if queries.has_mart(db, "fct_sync_runs"):
+    st.markdown("**Last successful load per mailbox and store**")
+    ui.table(
+        queries.last_loads(db, scope),
+        "last_loads",
+        column_config={
+            "last_load_finished_at": st.column_config.DatetimeColumn(
+                "Finished (UTC)", format=DATETIME
+            )
+        },
+    )
+else:
+    st.caption("Load history per store appears here once the build publishes `fct_sync_runs`.")
+
+st.subheader("Messages left out, by rule")
+excluded = queries.excluded_by_rule(db, scope)
+if excluded.empty:
+    st.success("Every message in this range counts.")
+else:
+    excluded["rule"] = excluded["excluded_reason"].map(ui.EXCLUDED_REASONS)
+    ui.table(
+        excluded[["mailbox_address", "rule", "excluded_reason", "messages"]],
+        "excluded_by_rule",
+        column_config={
+            "mailbox_address": "Mailbox",
+            "rule": "Rule",
+            "excluded_reason": "Code",
+            "messages": "Messages",
+        },
+    )
+    reason = st.selectbox(
+        "Show the messages left out as",
+        list(dict.fromkeys(excluded["excluded_reason"])),
+        format_func=ui.EXCLUDED_REASONS.get,
+        key="excluded_reason",
+    )
+    sample = queries.excluded_messages(db, scope, reason)
+    ui.table(
+        ui.with_thread_links(sample),
+        f"excluded_{reason}",
+        column_order=["thread", "message_at", "from_address", "subject", "folder_name",
+                      "store_address", "mailbox_address"],
+        column_config={
+            "thread": ui.THREAD_LINK,
+            "message_at": st.column_config.DatetimeColumn("When", format=DATETIME),
+            "from_address": "From",
+            "subject": "Subject",
+            "folder_name": "Folder",
+            "store_address": "Read from",
+            "mailbox_address": "Mailbox",
+        },
+    )  # fmt: skip
+    st.caption("The 500 most recent; the CSV holds the same rows.")
+
+st.subheader("Quarantined items")
+if queries.has_mart(db, "fct_quarantined_items"):
+    held = queries.quarantined(db, scope)
+    if held.empty:
+        st.success("Nothing was quarantined: every item Graph returned could be read.")
+    else:
+        ui.table(held, "quarantined_items")
+else:
+    st.caption(
+        "Items the load could not read appear here once the build publishes "
+        "`fct_quarantined_items`."
+    )
+
+st.subheader("Threads with anomalies")
+ANOMALIES = {
+    "outbound_without_agent": "Reply with no agent: sent as the mailbox (Send As) or from an "
+    "address not listed as an agent",
+    "reply_without_team_message": "Customer's “RE:” opens the thread: the team message it "
+    "answers was never loaded (a Sent Items copy is missing)",
+}
+found = queries.anomalies(db, scope)
+if found.empty:
+    st.success("No anomalies in this range.")
+else:
+    for code, text in ANOMALIES.items():
+        st.markdown(f"- **{(found['anomaly'] == code).sum():,}** — {text}")
+    ui.table(
+        ui.with_thread_links(found).assign(anomaly=found["anomaly"].map(ANOMALIES)),
+        "anomalies",
+        column_order=["thread", "anomaly", "subject", "customer_address", "messages",
+                      "first_seen_at", "mailbox_address"],
+        column_config={
+            "thread": ui.THREAD_LINK,
+            "anomaly": "Anomaly",
+            "subject": "Subject",
+            "customer_address": "Customer",
+            "messages": "Messages",
+            "first_seen_at": st.column_config.DatetimeColumn("First seen", format=DATETIME),
+            "mailbox_address": "Mailbox",
+        },
+    )  # fmt: skip

@@ -18,7 +18,7 @@ def _delta(column: str, kind: str) -> str | None:
     if kind == "duration":
         return ("+" if change >= 0 else "-") + ui.duration(abs(change))
     if kind == "rate":
-        return f"{change * 100:+.0f} pp"
+        return f"{change * 100:+.1f} pp"
     return f"{change:+,.0f}"
 
 
@@ -28,7 +28,11 @@ def _card(label: str, column: str, kind: str, lower_is_better: bool, help: str) 
         label,
         show(now[column]),
         _delta(column, kind),
-        delta_color="inverse" if lower_is_better else "normal",
+        delta_color="off"
+        if now[column] == before[column]
+        else "inverse"
+        if lower_is_better
+        else "normal",
         help=help,
         border=True,
     )
@@ -57,7 +61,8 @@ with row[4]:
 row = st.columns(5)
 with row[0]:
     _card("New threads", "new_threads", "count", False,
-          "Customer-initiated threads whose first message arrived in the range.")  # fmt: skip
+          "Threads whose first counted message (the customer's or the team's) falls in the "
+          "range.")  # fmt: skip
 with row[1]:
     _card("Resolved", "resolved_threads", "count", False,
           "Threads resolved for the first time in the range (moved to a resolved folder, "
@@ -67,13 +72,20 @@ with row[2]:
           "Of the threads resolved in the range, the share the customer reopened.")  # fmt: skip
 with row[3]:
     _card("Reassignment rate", "reassignment_rate", "rate", True,
-          "Of the threads that started in the range and got an assignee, the share that "
+          "Of the threads that started in the range and have an assignee, the share that "
           "moved from one agent to another.")  # fmt: skip
 with row[4]:
+    backlog = queries.backlog_at(db, scope).iloc[0]
+    change = None
+    if not ui.is_missing(backlog["current"]) and not ui.is_missing(backlog["previous"]):
+        change = f"{backlog['current'] - backlog['previous']:+,.0f}"
     st.metric(
         "Open backlog",
-        ui.count(queries.open_threads(db, scope)),
-        help="Threads not resolved as of the data's as-of time.",
+        ui.count(backlog["current"]),
+        change,
+        delta_color="inverse",
+        help="Threads open at the end of the range's last day, against the end of the "
+        "previous period (every agent).",
         border=True,
     )
 

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import charts, queries, ui
 from dashboards.filters import page
 
 db, scope = page("SLA & backlog")
@@ -32,22 +32,27 @@ else:
 st.subheader("Waiting for a first response")
 watch = queries.sla_watchlist(db, scope)
 if watch.empty:
-    st.success("Every customer thread has had a first response.")
+    st.success("Every customer thread with a first-response target has had its first reply.")
 else:
-    breached = int((watch["sla_status"] == "breached").sum())
+    counts = watch["sla_status"].value_counts()
     st.caption(
-        f"{breached} past their first-response target (breached), "
-        f"{len(watch) - breached} still within it (pending). Open a thread to see its timeline."
+        f"{counts.get('breached', 0)} past their target (breached), "
+        f"{counts.get('at risk', 0)} at risk (over {queries.AT_RISK_SHARE:.0%} of the target "
+        f"used), {counts.get('within target', 0)} within target. Time used counts on the "
+        "target's own clock (business hours or calendar). Open a thread to see its timeline."
     )
     ui.table(
         ui.with_thread_links(watch).assign(status=watch["status"].map(ui.STATE_LABELS)),
         "sla_watchlist",
-        column_order=["thread", "sla_status", "subject", "customer_address", "sla_tier",
-                      "assignee", "status", "waiting_since", "waiting_hours",
-                      "mailbox_address"],
+        column_order=["thread", "sla_status", "target_used", "subject", "customer_address",
+                      "sla_tier", "assignee", "status", "waiting_since", "used_hours",
+                      "target_hours", "target_clock", "mailbox_address"],
         column_config={
             "thread": ui.THREAD_LINK,
             "sla_status": "SLA",
+            "target_used": st.column_config.ProgressColumn(
+                "Target used", format="percent", min_value=0, max_value=1
+            ),
             "subject": "Subject",
             "customer_address": "Customer",
             "sla_tier": "Tier",
@@ -55,7 +60,9 @@ else:
             "status": "State",
             "waiting_since": st.column_config.DatetimeColumn("Waiting since",
                                                             format="D MMM YYYY, HH:mm"),
-            "waiting_hours": st.column_config.NumberColumn("Waiting", format="%.1f h"),
+            "used_hours": st.column_config.NumberColumn("Time used", format="%.1f h"),
+            "target_hours": st.column_config.NumberColumn("Target", format="%.1f h"),
+            "target_clock": "Clock",
             "mailbox_address": "Mailbox",
         },
     )  # fmt: skip
@@ -85,3 +92,25 @@ else:
             "mailbox_address": "Mailbox",
         },
     )  # fmt: skip
+
+st.subheader("Backlog over time")
+backlog = queries.backlog_trend(db, scope)
+if backlog.empty:
+    st.info("No backlog history in this range.")
+else:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(
+            charts.trend(backlog, {"open_threads": "Open at period end"}, scope.grain,
+                         "Open threads"),
+            width="stretch",
+        )  # fmt: skip
+    with right:
+        st.altair_chart(
+            charts.trend(backlog, {"opened_threads": "Opened", "resolved_threads": "Resolved",
+                                   "reopened_threads": "Reopened"}, scope.grain, "Threads",
+                         kind="bar"),
+            width="stretch",
+        )  # fmt: skip
+    st.caption("Per mailbox, every agent: the agent filter does not apply to the backlog.")
+    ui.table(backlog, "backlog")

@@ -88,26 +88,43 @@ facts = {
 for col, (label, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     col.markdown(f"**{label}**  \n{value}")
 
-st.markdown("**Messages**")
+st.markdown("**Messages**, counted or not")
 messages = queries.thread_messages(db, mailbox, conversation)
+outbound = messages["direction"] == "outbound"
 messages["responder"] = messages["responder"].where(
-    messages["direction"] != "outbound", messages["responder"].fillna(SHARED_MAILBOX_LABEL)
+    ~outbound, messages["responder"].fillna(SHARED_MAILBOX_LABEL)
 )
+messages["why"] = messages["excluded_reason"].map(ui.EXCLUDED_REASONS).fillna("counted")
 ui.table(
-    messages,
+    messages.drop(columns="excluded_reason"),
     "thread_messages",
+    height=min(35 * (len(messages) + 1) + 3, 900),
+    column_order=["message_at", "is_counted", "why", "direction", "from_address",
+                  "responder", "folder_name", "turn_number", "subject", "sender_address",
+                  "store_address", "copy_count", "internet_message_id"],
     column_config={
         "message_at": st.column_config.DatetimeColumn("When", format=DATETIME),
+        "is_counted": "Counted",
+        "why": "Why (not) counted",
         "direction": "Direction",
         "from_address": "From",
         "responder": "Responder",
         "folder_name": "Folder",
+        "turn_number": "Turn",
+        "subject": "Subject",
+        "sender_address": "Sender",
+        "store_address": "Read from",
+        "copy_count": "Copies",
         "internet_message_id": "Message id",
     },
-)
+)  # fmt: skip
 st.markdown("**Customer turns and replies**")
+turns = queries.thread_turns(db, mailbox, conversation)
+turns["replied_by"] = turns["replied_by"].where(
+    turns["replied_at"].isna(), turns["replied_by"].fillna(SHARED_MAILBOX_LABEL)
+)
 ui.table(
-    queries.thread_turns(db, mailbox, conversation),
+    turns,
     "thread_turns",
     column_config={
         "turn_started_at": st.column_config.DatetimeColumn("Customer wrote", format=DATETIME),

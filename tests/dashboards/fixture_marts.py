@@ -11,12 +11,16 @@ Sales (America/New_York). Times below are UTC; British Summer Time starts on 29 
               Sunday 22 Mar 10:00 (reopen), Alice Mon 23 Mar 09:30 (1410 / 30 bus.)
   T5 support  team writes 27 Mar 14:00, customer answers 15:00, unanswered
   T6 sales    customer 27 Mar 14:00, Dave 14:45 (45)                      resolved 28 Mar
+  T7 support  customer 31 Mar 08:45, unanswered: 195 of its 240 minutes used (at risk)
+
+The audit mart adds two messages that do not count: an out-of-office in T1 and a draft in T3.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -36,6 +40,7 @@ THREAD_COLUMNS = {
     "subject": "varchar",
     "customer_address": "varchar",
     "initiated_by": "varchar",
+    "started_at": "timestamptz",
     "first_inbound_at": "timestamptz",
     "first_response_at": "timestamptz",
     "first_responder": "varchar",
@@ -57,9 +62,12 @@ THREAD_COLUMNS = {
     "status": "varchar",
     "sla_first_response_status": "varchar",
     "sla_tier": "varchar",
+    "first_response_sla_minutes": "double",
+    "first_response_sla_clock": "varchar",
     "topics": "varchar[]",
     "collision_turns": "integer",
     "awaiting_team_minutes": "double",
+    "awaiting_team_business_minutes": "double",
     "waiting_on_customer_minutes": "double",
     "as_of": "timestamptz",
 }
@@ -67,13 +75,16 @@ THREAD_COLUMNS = {
 
 def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr, fr_bus,
             last_msg, resolved, inbound, outbound, reopens, assignee, reassigned, status,
-            sla, topics, initiated_by="customer", collisions=0):  # fmt: skip
+            sla, topics, initiated_by="customer", collisions=0, started=None,
+            waited=(None, None)):  # fmt: skip
+    target = {SUPPORT: 240, SALES: 120}[mailbox] if initiated_by == "customer" else None
     return {
         "mailbox_address": mailbox,
         "conversation_id": conv,
         "subject": subject,
         "customer_address": customer,
         "initiated_by": initiated_by,
+        "started_at": started or first_in,
         "first_inbound_at": first_in,
         "first_response_at": first_out,
         "first_responder": responder,
@@ -95,9 +106,12 @@ def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr
         "status": status,
         "sla_first_response_status": sla,
         "sla_tier": None,
+        "first_response_sla_minutes": target,
+        "first_response_sla_clock": target and "business",
         "topics": topics,
         "collision_turns": collisions,
-        "awaiting_team_minutes": None,
+        "awaiting_team_minutes": waited[0],
+        "awaiting_team_business_minutes": waited[1],
         "waiting_on_customer_minutes": None,
         "as_of": AS_OF,
     }
@@ -110,15 +124,19 @@ THREADS = [
             1080, 150, ts(27, 13), None, 2, 3, 0, BOB, 1, "waiting_on_customer", "met",
             ["technical"], collisions=1),
     _thread("T3", SUPPORT, "Refund please", "cat@example.com", ts(30, 8), None, None,
-            None, None, ts(30, 8), None, 1, 0, 0, None, 0, "new", "breached", ["billing"]),
+            None, None, ts(30, 8), None, 1, 0, 0, None, 0, "new", "breached", ["billing"],
+            waited=(1680, 750)),
     _thread("T4", SUPPORT, "Wrong size", "dan@example.com", ts(20, 10), ts(20, 11), None,
             60, 60, ts(23, 9, 30), ts(21, 9), 2, 2, 1, ALICE, 0, "waiting_on_customer", "met",
             []),
     _thread("T5", SUPPORT, "Renewal offer", "eve@example.com", ts(27, 15), None, None,
             None, None, ts(27, 15), None, 1, 1, 0, None, 0, "awaiting_response", None, [],
-            initiated_by="team"),
+            initiated_by="team", started=ts(27, 14)),
     _thread("T6", SALES, "Quote request", "fay@example.com", ts(27, 14), ts(27, 14, 45), DAVE,
             45, 45, ts(27, 14, 45), ts(28, 12), 1, 1, 0, DAVE, 0, "resolved", "met", []),
+    _thread("T7", SUPPORT, "Cannot pay", "gil@example.com", ts(31, 8, 45), None, None,
+            None, None, ts(31, 8, 45), None, 1, 0, 0, None, 0, "new", "pending", [],
+            waited=(195, 195)),
 ]  # fmt: skip
 
 REPLY_COLUMNS = {
@@ -140,6 +158,7 @@ REPLIES = [
     (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False),
     (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False),
     (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None),
+    (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None),
     (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False),
 ]
 
@@ -154,6 +173,21 @@ MESSAGE_COLUMNS = {
     "sent_at": "timestamptz",
     "folder_name": "varchar",
 }
+AUDIT_COLUMNS = MESSAGE_COLUMNS | {
+    "sender_address": "varchar",
+    "message_at": "timestamptz",
+    "subject": "varchar",
+    "store_address": "varchar",
+    "copy_count": "integer",
+    "is_counted": "boolean",
+    "excluded_reason": "varchar",
+    "thread_sequence": "integer",
+    "turn_number": "integer",
+}
+NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
+    ("T1", ts(25, 9, 5), "inbound", "mailer@fabrikam.com", "Inbox", "automated_subject"),
+    ("T3", ts(30, 9), "outbound", "bob@contoso.com", "Drafts", "draft"),
+]
 
 
 def _messages() -> list[tuple]:
@@ -181,15 +215,61 @@ def _messages() -> list[tuple]:
     return rows
 
 
+def _audit() -> list[tuple]:
+    """Every message of every thread: the counted ones in order, and the two left out."""
+    subjects = {t["conversation_id"]: t["subject"] for t in THREADS}
+    counted = sorted(_messages(), key=lambda m: (m[1], m[6]))
+    rows, sequence = [], {}
+    for box, conv, mid, direction, sender, responder, received, _sent, folder in counted:
+        sequence[conv] = sequence.get(conv, 0) + 1
+        rows.append((box, conv, mid, direction, sender, responder, received, received, folder,
+                     sender, received, subjects[conv], box, 1, True, None, sequence[conv],
+                     None))  # fmt: skip
+    mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
+    for i, (conv, at, direction, sender, folder, reason) in enumerate(NOT_COUNTED):
+        rows.append((mailbox[conv], conv, f"<skip-{i}@x>", direction, sender, None, at, at,
+                     folder, sender, at, f"Automatic reply: {subjects[conv]}", mailbox[conv], 1,
+                     False, reason, None, None))  # fmt: skip
+    return rows
+
+
+def _local_day(at: dt.datetime, mailbox: str) -> dt.date:
+    return at.astimezone(ZoneInfo(ZONES[mailbox])).date()
+
+
+def _backlog() -> list[tuple]:
+    """agg_backlog_daily: per mailbox and local day, opened/resolved/reopened and open at
+    the day's end (T4 resolved on 21 Mar and reopened on 22 Mar)."""
+    reopened = {("T4", dt.date(2026, 3, 22))}
+    rows = []
+    for box in ZONES:
+        threads = [t for t in THREADS if t["mailbox_address"] == box]
+        day, last, open_count = dt.date(2026, 3, 1), _local_day(AS_OF, box), 0
+        while day <= last:
+            opened = sum(_local_day(t["started_at"], box) == day for t in threads)
+            resolved = sum(
+                t["resolved_at"] is not None and _local_day(t["resolved_at"], box) == day
+                for t in threads
+            )
+            again = sum((t["conversation_id"], day) in reopened for t in threads)
+            open_count += opened - resolved + again
+            rows.append((box, day, opened, resolved, again, open_count))
+            day += dt.timedelta(days=1)
+    return rows
+
+
+ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
 DIM_MAILBOXES = [
-    (SUPPORT, "Support", "shared_mailbox", "Europe/London"),
-    (SALES, "Sales", "distribution_list", "America/New_York"),
+    (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], 240, "business", AS_OF),
+    (SALES, "Sales", "distribution_list", ZONES[SALES], 120, "business", AS_OF),
 ]
 DIM_AGENTS = [
-    (SUPPORT, ALICE, "Alice Smith"),
-    (SUPPORT, BOB, "Bob Jones"),
-    (SUPPORT, CAROL, "Carol White"),
-    (SALES, DAVE, "Dave Brown"),
+    (SUPPORT, ALICE, "Alice Smith", False),
+    (SUPPORT, BOB, "Bob Jones", False),
+    (SUPPORT, CAROL, "Carol White", False),
+    (SALES, DAVE, "Dave Brown", False),
+    (SUPPORT, None, "Shared mailbox", True),
+    (SALES, None, "Shared mailbox", True),
 ]
 
 
@@ -207,19 +287,30 @@ def build(path: Path) -> Path:
         _create(con, "fct_threads", THREAD_COLUMNS, [t.values() for t in THREADS])
         _create(con, "fct_replies", REPLY_COLUMNS, REPLIES)
         _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
+        _create(con, "fct_message_audit", AUDIT_COLUMNS, _audit())
+        _create(
+            con,
+            "agg_backlog_daily",
+            {"mailbox_address": "varchar", "period_start": "date", "opened_threads": "bigint",
+             "resolved_threads": "bigint", "reopened_threads": "bigint",
+             "open_threads": "bigint"},
+            _backlog(),
+        )  # fmt: skip
         _create(
             con,
             "dim_mailboxes",
             {"mailbox_address": "varchar", "mailbox_name": "varchar", "kind": "varchar",
-             "timezone": "varchar"},
+             "timezone": "varchar", "first_response_sla_minutes": "double",
+             "first_response_sla_clock": "varchar", "as_of": "timestamptz"},
             DIM_MAILBOXES,
         )  # fmt: skip
         _create(
             con,
             "dim_agents",
-            {"mailbox_address": "varchar", "agent_address": "varchar", "agent_name": "varchar"},
+            {"mailbox_address": "varchar", "agent_address": "varchar", "agent_name": "varchar",
+             "is_shared_mailbox": "boolean"},
             DIM_AGENTS,
-        )
+        )  # fmt: skip
     finally:
         con.close()
     return path

@@ -1,0 +1,160 @@
+"""Every page under AppTest on the hand-made marts (tests/dashboards/fixture_marts.py).
+
+The data's as-of date is 31 Mar 2026, so "Last 7 days" is 25–31 Mar and its previous period
+18–24 Mar. Expected values are counted by hand from the fixture's docstring.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboards.conftest import deltas, metrics
+from tests.dashboards.fixture_marts import ALICE
+
+PAGES = ["overview", "response_times", "agents", "workload", "sla_backlog", "threads",
+         "data_quality"]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_the_data_as_of_date(open_app, page):
+    at = open_app(page)
+    assert not at.exception
+    assert "data as of 31 Mar 2026" in at.caption[0].value
+
+
+def test_overview_cards_last_7_days(open_app):
+    at = open_app()
+    shown = metrics(at)
+    # First replies T1 30, T2 150 (business), T6 45; turns 30, 150, 60, 45.
+    assert shown["First reply · median"] == "45 min"
+    assert shown["First reply · mean"] == "75 min"
+    assert shown["Reply time · median"] == "52 min"  # 52.5
+    assert shown["Reply time · p90"] == "2.1 h"  # 60 + 0.7 × 90 = 123 min
+    assert shown["SLA met"] == "75%"  # T1, T2, T6 met; T3 breached; T7 pending
+    assert shown["New threads"] == "6"  # T1, T2, T3, T5 (team), T6, T7
+    assert shown["Resolved"] == "2"  # T1, T6
+    assert shown["Reopen rate"] == "0%"
+    assert shown["Reassignment rate"] == "33%"  # T2 of T1, T2, T6
+    assert shown["Open backlog"] == "5"  # T2, T3, T4, T5, T7
+    # Previous period: T4 alone (first reply 60, turns 60 and 30, resolved then reopened).
+    change = deltas(at)
+    assert change["First reply · median"] == "-15 min"
+    assert change["New threads"] == "+5"
+    assert change["Reopen rate"] == "-100.0 pp"
+    assert change["Open backlog"] == "+4"  # 1 open at the end of 24 Mar
+
+
+def test_overview_calendar_clock_changes_the_times(open_app):
+    at = open_app()
+    at.sidebar.segmented_control(key="clock").set_value("calendar").run()
+    shown = metrics(at)
+    assert shown["First reply · mean"] == "6.4 h"  # (30 + 1080 + 45) / 3 = 385 min
+    assert shown["Reply time · p90"] == "12.9 h"  # 60 + 0.7 × 1020 = 774 min
+    assert shown["New threads"] == "6"
+
+
+def test_overview_agent_filter(open_app):
+    at = open_app()
+    at.sidebar.selectbox(key="agent").set_value(ALICE).run()
+    shown = metrics(at)
+    assert shown["New threads"] == "2"  # T1 (assigned), T2 (she answered a turn)
+    assert shown["First reply · median"] == "30 min"  # only T1's first reply is hers
+    assert shown["Reply time · median"] == "45 min"  # her turns: 30 and 60
+    at.sidebar.selectbox(key="agent").set_value("shared mailbox").run()
+    assert metrics(at)["Reply time · median"] == "–"  # Send As answered only T4, on 20 Mar
+
+
+def test_overview_mailbox_filter(open_app):
+    at = open_app()
+    at.sidebar.multiselect(key="mailboxes").set_value(["sales@contoso.com"]).run()
+    shown = metrics(at)
+    assert shown["New threads"] == "1"
+    assert shown["First reply · median"] == "45 min"
+    assert shown["Open backlog"] == "0"
+
+
+def test_overview_trend_table_per_week(open_app):
+    at = open_app()
+    at.sidebar.segmented_control(key="grain").set_value("week").run()
+    trend = at.dataframe[0].value.set_index("period_start")
+    assert trend["new_threads"].to_dict() == {
+        trend.index[0]: 4,  # week of 23 Mar: T1, T2, T5, T6
+        trend.index[1]: 2,  # week of 30 Mar: T3, T7
+    }
+    assert [d.strftime("%Y-%m-%d") for d in trend.index] == ["2026-03-23", "2026-03-30"]
+
+
+def test_response_times_split_first_and_later_replies(open_app):
+    at = open_app("response_times")
+    assert metrics(at)["Answered turns"] == "4"
+    at.segmented_control(key="turn_kind").set_value("First responses").run()
+    assert metrics(at)["Answered turns"] == "3"  # T1, T2, T6
+    at.segmented_control(key="turn_kind").set_value("Later replies").run()
+    shown = metrics(at)
+    assert shown["Answered turns"] == "1"  # T2's second turn
+    assert shown["Median"] == "60 min"
+    split = at.dataframe[0].value
+    assert split.groupby("kind")["turns"].sum().to_dict() == {
+        "First response": 3,
+        "Later replies": 1,
+    }
+
+
+def test_agents_table_counts_each_responder(open_app):
+    at = open_app("agents", preset="Last 30 days")
+    table = at.dataframe[0].value.set_index("agent")
+    assert table["replies_sent"].to_dict() == {
+        "Alice Smith": 3,  # T1, T2, T4 (23 Mar)
+        "Bob Jones": 2,
+        "Carol White": 1,
+        "Dave Brown": 1,
+        "Shared mailbox (Send As)": 1,  # T4's first reply
+    }
+    assert table.loc["Alice Smith", "collisions"] == 1
+    assert table.loc["Shared mailbox (Send As)", "threads_first_responded"] == 1
+    assert table.loc["Bob Jones", "median_reply_hours"] == pytest.approx(2.5)  # 150 min
+
+
+def test_workload_topics(open_app):
+    at = open_app("workload")
+    topics = at.dataframe[0].value.set_index("topic")
+    # Customer threads started 25–31 Mar: T1, T3 billing; T2 technical; T6, T7 none.
+    assert topics["threads"].to_dict() == {"billing": 2, "(no topic)": 2, "technical": 1}
+    assert topics.loc["billing", "open_threads"] == 1  # T3
+
+
+def test_sla_watchlist_breached_and_at_risk(open_app):
+    at = open_app("sla_backlog")
+    watch = at.dataframe[0].value.set_index("subject")
+    assert watch["sla_status"].to_dict() == {"Refund please": "breached", "Cannot pay": "at risk"}
+    assert watch.loc["Cannot pay", "target_used"] == pytest.approx(195 / 240)
+    assert watch.loc["Cannot pay", "thread"].startswith("threads?mailbox=support%40contoso.com")
+    backlog = at.dataframe[2].value
+    assert backlog["open_threads"].tolist()[-1] == 5
+
+
+def test_thread_timeline_opened_by_link(open_app):
+    at = open_app("threads", mailbox="support@contoso.com", conversation="T1")
+    messages = at.dataframe[1].value
+    assert messages["why"].tolist() == [
+        "counted",
+        "automated subject (out of office, undeliverable…)",
+        "counted",
+    ]
+    turns = at.dataframe[2].value
+    assert turns["replied_by"].tolist() == [ALICE]
+
+
+def test_thread_search(open_app):
+    at = open_app("threads")
+    assert len(at.dataframe[0].value) == 6  # a message in 25–31 Mar: all but T4
+    at.text_input(key="thread_search").set_value("refund").run()
+    assert at.dataframe[0].value["subject"].tolist() == ["Refund please"]
+
+
+def test_data_quality_exclusions_and_anomalies(open_app):
+    at = open_app("data_quality", preset="Last 30 days")
+    excluded = at.dataframe[1].value.set_index("excluded_reason")
+    assert excluded["messages"].to_dict() == {"automated_subject": 1, "draft": 1}
+    anomalies = at.dataframe[3].value
+    assert anomalies["conversation_id"].tolist() == ["T4"]  # the Send As reply
