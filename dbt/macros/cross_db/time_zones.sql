@@ -33,14 +33,16 @@ timezone({{ time_zone }}, {{ local_ts }})
 {%- endmacro %}
 
 {#-
-    Spark (java.time) takes the first occurrence of a repeated hour; one hour later reads the
-    same wall clock exactly when the time was repeated, and that later instant is DuckDB's.
+    Spark (java.time) takes the first occurrence of a repeated time; the same wall clock read
+    again an hour later (half an hour on Lord Howe Island) is the second, DuckDB's, occurrence.
 -#}
 {% macro spark__local_to_utc(local_ts, time_zone) -%}
 {%- set first = 'to_utc_timestamp(' ~ local_ts ~ ', ' ~ time_zone ~ ')' -%}
 case
     when from_utc_timestamp({{ first }} + interval 1 hour, {{ time_zone }}) = {{ local_ts }}
         then {{ first }} + interval 1 hour
+    when from_utc_timestamp({{ first }} + interval 30 minutes, {{ time_zone }}) = {{ local_ts }}
+        then {{ first }} + interval 30 minutes
     else {{ first }}
 end
 {%- endmacro %}
