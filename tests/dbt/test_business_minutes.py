@@ -89,7 +89,7 @@ def test_business_minutes_between_instants(tmp_path, monkeypatch):
     con.execute("create table raw.message_observations as select * from empty_observations")
     con.close()
 
-    _dbt(["build", "--select", "+int_business_clock"], tmp_path, database, monkeypatch)
+    _dbt(["run", "--select", "+int_business_clock"], tmp_path, database, monkeypatch)
     values = ", ".join(
         f"('{name}', '{mailbox}@contoso.com', "
         f"timestamptz '{start}:00+00', timestamptz '{end}:00+00')"
