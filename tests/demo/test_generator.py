@@ -37,11 +37,13 @@ def one(con, sql: str):
     return con.execute(sql).fetchall()[0][0]
 
 
+@pytest.mark.slow
 def test_same_inputs_give_identical_observations(config, observations):
     assert digest(generate(config)) == digest(observations)
     assert digest(generate(config, seed=8)) != digest(observations)
 
 
+@pytest.mark.slow
 def test_a_later_end_only_adds_nights(config, observations):
     shorter = generate(config, end=DEMO_END - dt.timedelta(days=30))
     cutoff = demo_as_of(DEMO_END - dt.timedelta(days=30))
