@@ -25,6 +25,7 @@ def user_error(exc: BaseException) -> MailkpiError:
     raise AssertionError("no MailkpiError in the chain")
 
 
+@pytest.mark.slow  # waits out Retry-After
 def test_throttling_is_retried_after_retry_after(graph, team, warehouse):
     graph.add_message(SUPPORT, "inbox", received=NOW)
     graph.inject(429, "ApplicationThrottled", times=2, retry_after=1, match="/messages/delta")
@@ -126,6 +127,7 @@ def test_malformed_payloads_are_quarantined_and_the_load_goes_on(graph, team, wa
     assert sorted(str(m) for m, _ in quarantined) == ["None", "bad-date", "wrong-type"]
 
 
+@pytest.mark.slow  # two loads
 def test_secret_never_reaches_logs_or_the_duckdb_file(graph, team, warehouse, monkeypatch, caplog):
     secret = "tok-3b1f9c0e-very-secret"
     graph.token = secret

@@ -8,6 +8,8 @@ import json
 import re
 from urllib.parse import unquote
 
+import pytest
+
 from tests.msgraph.conftest import ALICE, BOB, NOW, SUPPORT
 
 DAY = dt.timedelta(days=1)
@@ -92,6 +94,7 @@ def test_every_page_request_prefers_immutable_ids_and_page_size(graph, team, war
         assert "$select" not in request.query and "$filter" not in request.query
 
 
+@pytest.mark.slow  # two loads
 def test_second_run_without_changes_loads_no_observations(graph, team, warehouse):
     seed(graph, 7)
     warehouse.load(team)
@@ -109,6 +112,7 @@ def test_second_run_without_changes_loads_no_observations(graph, team, warehouse
     assert runs == [(7, 0, 0, 4), (0, 0, 0, 4)]
 
 
+@pytest.mark.slow  # two loads
 def test_new_mail_moves_category_changes_and_deletions(graph, team, warehouse):
     ids = seed(graph, 4)
     warehouse.load(team)
@@ -146,6 +150,7 @@ def test_new_mail_moves_category_changes_and_deletions(graph, team, warehouse):
     assert runs[-1] == (1, 2, 2)
 
 
+@pytest.mark.slow  # two loads
 def test_expired_delta_tokens_resync_the_folder_with_a_marker(graph, team, warehouse):
     ids = seed(graph, 6)
     warehouse.load(team)
@@ -186,6 +191,7 @@ def test_duplicates_within_a_round_are_loaded_once(graph, team, warehouse):
     assert sorted(seen) == sorted(ids)
 
 
+@pytest.mark.slow  # two loads
 def test_deleted_folder_gets_a_marker_and_is_no_longer_read(graph, team, warehouse):
     folder = graph.add_folder(SUPPORT, "Projects")
     graph.add_message(SUPPORT, "Projects", subject="Plan", received=NOW - DAY)
