@@ -54,6 +54,17 @@ def _mart_counts(path: Path) -> tuple[int, int, int]:
         con.close()
 
 
+def _built_source(path: Path) -> str:
+    """The source of the build a transform-only run starts from (its summary names it)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select any_value(source) from config.build_info").fetchall()[0][0]
+    except duckdb.CatalogException:
+        return "existing"
+    finally:
+        con.close()
+
+
 def run(
     path: Path,
     config: Config,
@@ -70,12 +81,14 @@ def run(
     key = (
         privacy.pseudonym_key() if do_transform and config.privacy.pseudonymize_customers else None
     )
-    source = resolve_source(source) if do_extract else (source or "existing")
+    source = resolve_source(source) if do_extract else source
     loaded = None
     with exclusive_build(path), staged_copy(path) as work:
         if do_extract:
             loaded = extract(work, config, source, demo_messages=demo_messages)
             log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
+        elif source is None:
+            source = _built_source(work) if work.exists() else "existing"
         as_of = prepare(work, config, source)
         if do_transform:
             dbt_build(work, full_refresh=full_refresh)
