@@ -1,8 +1,8 @@
 """Every SQL statement of the dashboards: one function per tile, reading schema `marts` only.
 
-The DuckDB file is opened read-only. A build writes a new file and swaps it in, so each
-function takes a `Database` stamp (path, mtime, size): a new build means new cache keys
-and a new connection, while sessions still reading the old file keep a consistent view.
+The DuckDB file is opened read-only, per query. A build writes a new file and swaps it in,
+so each function takes a `Database` stamp (path, mtime, size): a new build means new cache
+keys, and the next query opens the new file.
 DuckDB does the aggregating; pandas only receives the small results.
 """
 
@@ -53,16 +53,16 @@ def current_database() -> Database | None:
     return Database(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-@st.cache_resource(max_entries=2, ttl=TTL, show_spinner=False)
-def _connection(db: Database) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(db.path, read_only=True)
-
-
 def _frame(db: Database, sql: str, params: dict | None = None) -> pd.DataFrame:
+    """Run one statement on a short-lived read-only connection.
+
+    Not a cached connection: DuckDB shares one open instance per path within a process, so
+    while any connection stays open, a newly swapped-in file would never be read.
+    """
     # DuckDB refuses named parameters a statement does not use; tiles share one params dict.
     used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
-    with _connection(db).cursor() as cursor:
-        return cursor.execute(sql, used).df()
+    with duckdb.connect(db.path, read_only=True) as con:
+        return con.execute(sql, used).df()
 
 
 def _cached(func):
