@@ -81,7 +81,9 @@ def trend(
     )
 
 
-def histogram(bins: pd.DataFrame, median: float | None, p90: float | None) -> alt.Chart:
+def histogram(
+    bins: pd.DataFrame, median: float | None, p90: float | None, x_title: str
+) -> alt.Chart:
     """Bars of `bin_start`/`bin_end` (hours) and `turns`, with the median and p90 as rules."""
     bars = (
         alt.Chart(bins)

@@ -19,7 +19,7 @@ COLUMNS = {  # column: (heading, what it counts)
     "replies_sent": ("Replies sent", "Outbound messages sent in the range."),
     "turns_answered": ("Turns answered", "Customer turns started in the range that this "
                        "responder answered first."),
-    "threads_first_responded": ("Threads first-responded", "Threads whose first reply, sent "
+    "threads_first_responded": ("First replies", "Threads whose first reply, sent "
                                 "in the range, came from this responder."),
     "median_first_response_hours": ("Median first reply", "Over those threads."),
     "median_reply_hours": ("Median reply time", "Over the turns this responder answered."),

@@ -29,7 +29,10 @@ else:
     step = next(w for w in (5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880) if span / w <= 40)
     bins = math.ceil(span / step) + 1
     histogram = queries.reply_histogram(db, scope, kind, float(step), bins)
-    st.altair_chart(charts.histogram(histogram, stats["median"], stats["p90"]), width="stretch")
+    x_title = "Business hours to reply" if scope.clock == "business" else "Hours to reply"
+    st.altair_chart(
+        charts.histogram(histogram, stats["median"], stats["p90"], x_title), width="stretch"
+    )
     st.caption(
         f"Bins of {ui.duration(step)}; the last bar also holds the slowest 2 % "
         f"(above {ui.duration(bins * step - step)})."

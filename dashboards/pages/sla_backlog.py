@@ -42,7 +42,10 @@ else:
         "target's own clock (business hours or calendar). Open a thread to see its timeline."
     )
     ui.table(
-        ui.with_thread_links(watch).assign(status=watch["status"].map(ui.STATE_LABELS)),
+        ui.with_thread_links(watch).assign(
+            status=watch["status"].map(ui.STATE_LABELS),
+            target_used=watch["target_used"].clip(upper=1),  # breached: a full bar
+        ),
         "sla_watchlist",
         column_order=["thread", "sla_status", "target_used", "subject", "customer_address",
                       "sla_tier", "assignee", "status", "waiting_since", "used_hours",
@@ -113,4 +116,13 @@ else:
             width="stretch",
         )  # fmt: skip
     st.caption("Per mailbox, every agent: the agent filter does not apply to the backlog.")
-    ui.table(backlog, "backlog")
+    ui.table(
+        backlog,
+        "backlog",
+        column_config={
+            "opened_threads": "Opened",
+            "resolved_threads": "Resolved",
+            "reopened_threads": "Reopened",
+            "open_threads": "Open at period end",
+        },
+    )

@@ -28,10 +28,15 @@ if states.empty:
 else:
     states["state"] = states["status"].map(ui.STATE_LABELS)
     chart = (
-        alt.Chart(states)
+        alt.Chart(states, height=200)
         .mark_bar()
         .encode(
-            y=alt.Y("state:N", title=None, sort=list(ui.STATE_LABELS.values())),
+            y=alt.Y(
+                "state:N",
+                title=None,
+                sort=list(ui.STATE_LABELS.values()),
+                axis=alt.Axis(labelLimit=220),
+            ),
             x=alt.X("threads:Q", title="Threads"),
             color=alt.Color("state:N", legend=None, scale=alt.Scale(scheme="tableau10")),
             tooltip=["state:N", "threads:Q"],

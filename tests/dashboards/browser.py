@@ -101,7 +101,7 @@ def chromium() -> Iterator:
             context.close()
 
 
-def load(page, url: str, title: str, timeout_ms: int = 30_000) -> None:
+def load(page, url: str, title: str, timeout_ms: int = 90_000) -> None:
     """Open `url` and wait until the page's title is shown and the script has finished."""
     page.goto(url, timeout=timeout_ms)
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=timeout_ms)
@@ -118,7 +118,8 @@ def exceptions(page) -> list[str]:
 def screenshot(page, path: Path) -> None:
     """The whole page: Streamlit scrolls inside its main section, so grow the viewport first."""
     height = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
+        "() => (document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+        "?.scrollHeight || 800) + 60"
     )
     page.set_viewport_size({"width": 1440, "height": min(max(height, 1000), 6000)})
     page.wait_for_timeout(800)
