@@ -161,8 +161,7 @@ classified as (
             when coalesce(messages_flagged.is_automated_by_header, false) then 'automated_header'
             when coalesce(messages_flagged.is_automated_by_sender, false) then 'automated_sender'
             when coalesce(messages_flagged.is_automated_by_subject, false) then 'automated_subject'
-            when not messages_flagged.is_outbound and messages_flagged.is_from_internal_domain then 'internal_sender'
-        end as excluded_reason,
+        end as message_excluded_reason,
         case
             when sender_agents.agent_address is not null then sender_agents.agent_address
             when from_agents.agent_address is not null then from_agents.agent_address
@@ -176,6 +175,31 @@ classified as (
         on
             messages_flagged.mailbox_address = from_agents.mailbox_address
             and messages_flagged.from_address = from_agents.agent_address
+),
+
+-- A conversation in which only colleagues wrote in is internal, not customer support.
+conversations_classified as (
+    select
+        *,
+        bool_or(
+            message_excluded_reason is null and not is_outbound and is_from_internal_domain
+        ) over thread_messages
+        and not bool_or(
+            message_excluded_reason is null and not is_outbound and not is_from_internal_domain
+        ) over thread_messages as is_internal_conversation
+    from classified
+    window thread_messages as (partition by mailbox_address, thread_key)
+),
+
+reasons as (
+    select
+        *,
+        case
+            when message_excluded_reason is not null then message_excluded_reason
+            when is_internal_conversation then 'internal_conversation'
+            when not is_outbound and is_from_internal_domain then 'internal_sender'
+        end as excluded_reason
+    from conversations_classified
 ),
 
 final as (
@@ -198,7 +222,7 @@ final as (
         copy_count,
         excluded_reason is null as is_counted,
         excluded_reason
-    from classified
+    from reasons
 )
 
 select * from final
