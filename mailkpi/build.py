@@ -16,7 +16,7 @@ import duckdb
 from . import privacy
 from .config import Config
 from .database import exclusive_build, staged_copy
-from .extract import ExtractResult, extract, resolve_source
+from .extract import ExtractResult, check_resync, extract, resolve_source
 from .transform import dbt_build, prepare
 
 log = logging.getLogger("mailkpi")
@@ -74,6 +74,7 @@ def run(
     do_transform: bool = True,
     full_refresh: bool = False,
     demo_messages: int | None = None,
+    resync: tuple[str, ...] = (),
 ) -> BuildSummary:
     """Extract and/or transform into `path`; the file changes only if every step succeeds."""
     started = time.monotonic()
@@ -82,10 +83,11 @@ def run(
         privacy.pseudonym_key() if do_transform and config.privacy.pseudonymize_customers else None
     )
     source = resolve_source(source) if do_extract else source
+    resync = check_resync(config, source, resync) if do_extract else ()
     loaded = None
     with exclusive_build(path), staged_copy(path) as work:
         if do_extract:
-            loaded = extract(work, config, source, demo_messages=demo_messages)
+            loaded = extract(work, config, source, demo_messages=demo_messages, resync=resync)
             log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
         elif source is None:
             source = _built_source(work) if work.exists() else "existing"

@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--demo-messages", type=int, metavar="N", help="size of the demo tenant (messages)"
     )
+    source.add_argument(
+        "--resync",
+        action="append",
+        default=[],
+        metavar="MAILBOX",
+        help="read every folder of this team mailbox again from Graph (repeatable)",
+    )
     refresh = argparse.ArgumentParser(add_help=False)
     refresh.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
@@ -130,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             do_transform=args.command in ("build", "transform"),
             full_refresh=getattr(args, "full_refresh", False),
             demo_messages=getattr(args, "demo_messages", None),
+            resync=tuple(getattr(args, "resync", ())),
         )
     except KeyboardInterrupt:
         print("mailkpi: interrupted; the DuckDB file is unchanged", file=sys.stderr)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from .config import Config, ConfigError
 
 log = logging.getLogger("mailkpi")
 
@@ -60,8 +60,46 @@ def _source(name: str, config: Config, demo_messages: int | None):
     return msgraph_source(config, observed_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
+def check_resync(config: Config, source: str, mailboxes: tuple[str, ...]) -> tuple[str, ...]:
+    """The team mailboxes to re-read in full, lower-cased; one-line error for anything else."""
+    if mailboxes and source != "graph":
+        raise ConfigError("--resync: only Microsoft Graph mailboxes can be re-read")
+    known = {m.address for m in config.mailboxes}
+    for address in mailboxes:
+        if address.lower() not in known:
+            raise ConfigError(f"--resync: {address} is not a mailbox of {config.path.name}")
+    return tuple(a.lower() for a in mailboxes)
+
+
+def _forget_delta_links(pipeline, mailboxes: tuple[str, ...]) -> None:
+    """Make the next round of every folder of these mailboxes a full re-read.
+
+    The delta links live in the source's state, restored from the DuckDB file; the changed
+    state is stored with this run's load, so a failed run forgets nothing.
+    """
+    pipeline.sync_destination()
+    with pipeline.managed_state() as state:
+        rounds = (
+            state.get("sources", {})
+            .get("msgraph", {})
+            .get("resources", {})
+            .get("graph_mail", {})
+            .get("rounds", {})
+        )
+        for key, folders in rounds.items():
+            if key.split("|")[0] in mailboxes:
+                for folder in folders.values():
+                    folder["delta_link"] = None
+                log.info("resync: every folder of %s will be read again", key.split("|")[1])
+
+
 def extract(
-    path: Path, config: Config, source: str, *, demo_messages: int | None = None
+    path: Path,
+    config: Config,
+    source: str,
+    *,
+    demo_messages: int | None = None,
+    resync: tuple[str, ...] = (),
 ) -> ExtractResult:
     import dlt
 
@@ -74,6 +112,8 @@ def extract(
             # plain log lines every 10 s: readable in a terminal and in a nightly job's log
             progress=dlt.progress.log(log_period=10.0, logger=log, dump_system_stats=False),
         )
+        if resync:
+            _forget_delta_links(pipeline, resync)
         pipeline.run(_source(source, config, demo_messages), loader_file_format="parquet")
         rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
     return ExtractResult(
