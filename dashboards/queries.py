@@ -1,8 +1,8 @@
 """Every SQL statement of the dashboards: one function per tile, reading schema `marts` only.
 
-The DuckDB file is opened read-only, per query. A build writes a new file and swaps it in,
-so each function takes a `Database` stamp (path, mtime, size): a new build means new cache
-keys, and the next query opens the new file.
+The DuckDB file is opened read-only. A build writes a new file and swaps it in, so each
+function takes a `Database` stamp (path, mtime, size): a new build means new cache keys,
+and the next query reopens the file.
 DuckDB does the aggregating; pandas only receives the small results.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,16 +54,39 @@ def current_database() -> Database | None:
     return Database(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _frame(db: Database, sql: str, params: dict | None = None) -> pd.DataFrame:
-    """Run one statement on a short-lived read-only connection.
+_shared_lock = threading.Lock()
+_shared: dict = {}  # "db": the Database it was opened for, "con": its read-only connection
 
-    Not a cached connection: DuckDB shares one open instance per path within a process, so
-    while any connection stays open, a newly swapped-in file would never be read.
+
+def _cursor(db: Database) -> duckdb.DuckDBPyConnection:
+    """A cursor on the one read-only connection all sessions share.
+
+    When a build has swapped in a new file, the first query that notices closes the old
+    connection *before* opening the file again: DuckDB hands out one shared instance per
+    path within a process, so opening while the old one is still open would keep reading
+    the replaced file.
     """
+    with _shared_lock:
+        if _shared.get("db") != db:
+            now = current_database() or db
+            if _shared.get("db") != now:
+                if "con" in _shared:
+                    _shared.pop("con").close()
+                _shared["con"] = duckdb.connect(now.path, read_only=True)
+                _shared["db"] = now
+        return _shared["con"].cursor()
+
+
+def _frame(db: Database, sql: str, params: dict | None = None) -> pd.DataFrame:
     # DuckDB refuses named parameters a statement does not use; tiles share one params dict.
     used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
-    with duckdb.connect(db.path, read_only=True) as con:
-        return con.execute(sql, used).df()
+    try:
+        with _cursor(db) as cursor:
+            return cursor.execute(sql, used).df()
+    except duckdb.ConnectionException:
+        # Another session closed the connection under this query on seeing a new build.
+        with _cursor(db) as cursor:
+            return cursor.execute(sql, used).df()
 
 
 def _cached(func):
