@@ -51,6 +51,7 @@ def prepare(path: Path, config: Config, source: str) -> dt.datetime:
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+SECRET_ENV_PREFIXES = ("SOURCES__", "DESTINATION__")  # dlt's settings and credentials
 
 
 def _die_with_parent(parent: int):
@@ -68,6 +69,15 @@ def _die_with_parent(parent: int):
             os._exit(1)
 
     return arm
+
+
+def _without_secrets(environ: os._Environ | dict[str, str]) -> dict[str, str]:
+    """dbt needs none of the Graph credentials or the pseudonym key: it does not get them."""
+    return {
+        k: v
+        for k, v in environ.items()
+        if not k.startswith(SECRET_ENV_PREFIXES) and k != "MAILKPI_PSEUDONYM_KEY"
+    }
 
 
 def _failures(run_results: Path) -> str:
@@ -91,7 +101,7 @@ def dbt_build(path: Path, *, full_refresh: bool = False, select: str | None = No
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
-    env = {**os.environ, "MAILKPI_DUCKDB": str(path)}
+    env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path)}
     completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
     if completed.returncode != 0:
         detail = _failures(DBT_DIR / "target" / "run_results.json")
