@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 import mailkpi.extract
+import mailkpi.transform
 from mailkpi.cli import main
 from tests.conftest import ROOT
 from tests.graph_emulator import GraphEmulator
@@ -213,3 +214,20 @@ def test_the_search_finds_a_planted_secret(tmp_path):
     con.close()
     assert f"{CLIENT_SECRET} in main.notes.note" in leaks_in_duckdb(path)
     assert ACCESS_TOKEN in leaks_in_duckdb(path)
+
+
+def test_dbt_gets_no_secret_in_its_environment(tmp_path, monkeypatch):
+    seen = {}
+
+    def run(args, env, check, preexec_fn):
+        seen.update(env)
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(mailkpi.transform.subprocess, "run", run)
+    monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN", ACCESS_TOKEN)
+    monkeypatch.setenv("MAILKPI_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    mailkpi.transform.dbt_build(tmp_path / "x.duckdb")
+    assert seen["MAILKPI_DUCKDB"] == str(tmp_path / "x.duckdb")
+    assert "PATH" in seen
+    assert leaks_in_bytes(repr(seen).encode()) == []
