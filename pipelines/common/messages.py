@@ -10,6 +10,7 @@ so the models can carry the last known value forward instead of blanking it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -89,6 +90,12 @@ def parse_instant(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, str):
         raise MalformedMessage(f"timestamp is not a string: {value!r:.60}")
+    return _parse_iso(value)
+
+
+# A message's instants repeat: created = received, each copy and each later observation.
+@functools.lru_cache(maxsize=65_536)
+def _parse_iso(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
@@ -110,6 +117,8 @@ def _instant(item: Mapping[str, Any], field: str, observed_at: dt.datetime) -> d
 
 def _utf8(value: str) -> str:
     """Lone surrogates (from JSON escapes of broken UTF-8) become U+FFFD: arrow rejects them."""
+    if value.isascii():  # the common case, without encoding a copy
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -125,14 +134,18 @@ def _text(value: Any, field: str) -> str | None:
     return _utf8(value[:MAX_TEXT])
 
 
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # parsed JSON: skip the ABC check
+
+
 def _address(recipient: Any, field: str) -> tuple[str | None, str | None]:
     """A Graph `recipient` ({"emailAddress": {"address", "name"}}) -> (lower address, name)."""
     if recipient is None:
         return None, None
-    if not isinstance(recipient, Mapping):
+    if not _is_mapping(recipient):
         raise MalformedMessage(f"{field} is not a recipient object")
     email = recipient.get("emailAddress") or {}
-    if not isinstance(email, Mapping):
+    if not _is_mapping(email):
         raise MalformedMessage(f"{field}.emailAddress is not an object")
     address = _text(email.get("address"), f"{field}.address")
     address = address.strip().lower() if address else None
@@ -169,7 +182,7 @@ def _headers(value: Any) -> dict[str, str | None] | None:
         raise MalformedMessage("internetMessageHeaders is not a list")
     found: dict[str, str | None] = dict.fromkeys(AUTOMATION_HEADERS.values())
     for header in value:
-        if not isinstance(header, Mapping):
+        if not _is_mapping(header):
             continue
         column = AUTOMATION_HEADERS.get(str(header.get("name", "")).lower())
         if column and found[column] is None:
@@ -195,7 +208,7 @@ def observation_row(
 
     Raises MalformedMessage for a payload that is not a message (no id, wrong types).
     """
-    if not isinstance(item, Mapping):
+    if not _is_mapping(item):
         raise MalformedMessage("item is not an object")
     message_id = item.get("id")
     if not isinstance(message_id, str) or not message_id:
