@@ -65,7 +65,49 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument(
         "--address", default="127.0.0.1", help="bind address (default: localhost only)"
     )
+    bench = commands.add_parser(
+        "bench", help="time extract, builds and dashboard queries on synthetic tenants"
+    )
+    bench.add_argument(
+        "--messages",
+        type=int,
+        action="append",
+        metavar="N",
+        help="tenant size; repeat for several (default: 10,000, 100,000 and 1,000,000)",
+    )
+    bench.add_argument(
+        "--graph-messages",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="mailbox size of the Graph emulator run (0: skip it)",
+    )
+    bench.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the results here (default: bench/results.md)",
+    )
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from . import bench
+
+    try:
+        figures = bench.run(
+            tuple(args.messages or bench.SIZES),
+            graph_messages=args.graph_messages,
+            results_path=args.results or bench.RESULTS,
+        )
+    except bench.BenchFailed as exc:
+        print(f"mailkpi: bench: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(figures))
+    return 0
 
 
 def _dashboard(args: argparse.Namespace, duckdb_file: Path) -> int:
@@ -115,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(key, value)
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command != "dashboard" else logging.WARNING,
+        level=logging.INFO if args.command != "dashboard" or args.verbose else logging.WARNING,
         format="%(message)s",
         stream=sys.stderr,
     )
+    if args.command == "bench":
+        return _bench(args)
     from .config import load_config
     from .database import duckdb_path
 

@@ -1,0 +1,404 @@
+"""`mailkpi bench`: time the nightly build of synthetic tenants of growing size.
+
+Each size is a fresh demo tenant in a temporary directory, built with the real commands as
+a nightly job runs them (`mailkpi extract`, then `mailkpi transform`, each its own process),
+then built again after the generator's window grows by about 1 % (new messages, and the
+moves and category changes of earlier ones). Peak memory is that of those processes and
+their children (dbt), as the kernel counts it when each is reaped. The Graph path is timed
+by the emulator benchmark (`python -m tests.graph_emulator.bench`) at one size.
+
+The last line printed is one JSON object with the largest size's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import logging
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cli import QUIET_ENV, ROOT
+
+SIZES = (10_000, 100_000, 1_000_000)
+GRAPH_MESSAGES = 100_000
+GRAPH_PAGE_SIZE = 250
+GROWTH = 0.01  # the incremental build: the window grows by this share of its days
+QUERY_REPEATS = 3
+RESULTS = ROOT / "bench" / "results.md"
+NOTES_HEADING = "## Notes"
+JSON_KEYS = (
+    "messages",
+    "extract_load_rows_per_s",
+    "full_build_s",
+    "incremental_build_s",
+    "dashboard_query_ms",
+    "peak_rss_mb",
+    "graph_rows_per_s",
+    "graph_requests_per_1k",
+)
+# Targets at 1M messages on the 2-core machine (docs/performance.md).
+TARGETS = {
+    "load_and_build_s": 60,
+    "incremental_build_s": 15,
+    "peak_rss_mb": 3 * 1024,
+    "dashboard_query_ms": 500,
+}
+
+log = logging.getLogger("mailkpi")
+
+
+class BenchFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command: wall time, peak RSS of it and its children, and what it printed."""
+
+    seconds: float
+    peak_rss_mb: float
+    output: str
+
+
+def _command(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> Step:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = process.stdout.read()
+    # wait4, not wait: its usage covers the process and every child it reaped (dbt)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    if process.returncode != 0:
+        tail = "\n".join(output.splitlines()[-15:])
+        raise BenchFailed(f"{' '.join(args[:3])} failed ({process.returncode}):\n{tail}")
+    return Step(seconds, usage.ru_maxrss / 1024, output)  # ru_maxrss is in KiB on Linux
+
+
+def _mailkpi(args: list[str], env: dict[str, str]) -> Step:
+    return _command(["-m", "mailkpi.cli", *args], env)
+
+
+def _observations(step: Step) -> int:
+    """Rows loaded, from `mailkpi extract`'s summary line."""
+    found = re.search(r"loaded ([\d,]+) observations", step.output)
+    if not found:
+        raise BenchFailed(f"no load summary in:\n{step.output[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def heaviest_query(path: Path) -> tuple[str, float]:
+    """The slowest dashboard query on the whole window (median of a few runs), in ms.
+
+    Every query function of `dashboards/queries.py` runs uncached, as on a first visit,
+    with the sidebar's widest choice: every mailbox, from the first day to as_of.
+    """
+    import duckdb
+    import streamlit  # noqa: F401 - first, to quieten its caches' "no runtime" warnings
+
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    from dashboards import queries, ui
+    from dashboards.scope import Scope
+    from pipelines.demo import DEMO_START
+
+    def plain(func):
+        return getattr(func, "__wrapped__", func)
+
+    stat = path.stat()
+    db = queries.Database(str(path), stat.st_mtime_ns, stat.st_size)
+    as_of = plain(queries.as_of)(db)
+    mailboxes = tuple(plain(queries.mailbox_options)(db)["mailbox_address"])
+    scope = Scope(mailboxes, DEMO_START, as_of.date())
+    statuses = tuple(ui.STATE_LABELS)
+    sample = plain(queries.thread_list)(db, scope, "", statuses).iloc[0]
+    excluded = plain(queries.excluded_by_rule)(db, scope)
+    arguments = {
+        "db": db,
+        "scope": scope,
+        "mailboxes": mailboxes,
+        "kind": queries.TURN_KINDS[0],
+        "width_minutes": 30.0,
+        "bins": 48,
+        "search": "",
+        "statuses": statuses,
+        "mailbox": sample["mailbox_address"],
+        "conversation": sample["conversation_id"],
+        "name": "fct_threads",
+        "reason": excluded["excluded_reason"].iloc[0] if len(excluded) else "",
+    }
+    timings = {}
+    for name, func in vars(queries).items():
+        if name.startswith("_") or not hasattr(func, "__wrapped__"):
+            continue
+        func = func.__wrapped__
+        args = [arguments[p] for p in inspect.signature(func).parameters]
+        runs = []
+        for _ in range(QUERY_REPEATS):
+            started = time.perf_counter()
+            try:
+                func(*args)
+            except duckdb.CatalogException:
+                break  # a mart this build does not have: its page does not ask (has_mart)
+            runs.append(1000 * (time.perf_counter() - started))
+        if runs:
+            timings[name] = statistics.median(runs)
+    slowest = max(timings, key=timings.get)
+    return slowest, timings[slowest]
+
+
+def dbt_nodes(target: Path) -> dict:
+    """Where a `dbt build`'s time went, from its run_results.json: the run phase (after
+    start-up and parsing), node seconds per kind (summed over dbt's threads), slowest nodes."""
+    run = json.loads((target / "run_results.json").read_text())
+    figures = {"dbt_run_s": run["elapsed_time"], "dbt_nodes": len(run["results"])}
+    for kind in ("model", "test", "unit_test"):
+        figures[f"dbt_{kind}_s"] = sum(
+            n["execution_time"] for n in run["results"] if n["unique_id"].startswith(kind + ".")
+        )
+    slowest = sorted(run["results"], key=lambda n: -n["execution_time"])[:5]
+    figures["dbt_slowest"] = [(n["unique_id"], n["execution_time"]) for n in slowest]
+    return figures
+
+
+def measure_size(messages: int, work: Path) -> dict:
+    """Full build, incremental build and dashboard queries of one demo tenant."""
+    from pipelines.demo import DEMO_END, DEMO_START
+
+    database = work / "mailkpi.duckdb"
+    env = {
+        **os.environ,
+        **QUIET_ENV,
+        "MAILKPI_DUCKDB": str(database),
+        "MAILKPI_CONFIG": str(ROOT / "mailkpi.yml"),
+        # dbt's artefacts beside the tenant: nothing shared with other builds of the tree
+        "DBT_TARGET_PATH": str(work / "dbt-target"),
+        "DBT_LOG_PATH": str(work / "dbt-logs"),
+    }
+    env.pop("SOURCES__DEMO__END", None)
+    source = ["--source", "demo", "--demo-messages", str(messages)]
+    extract = _mailkpi(["extract", *source], env)
+    transform = _mailkpi(["transform"], env)
+    rows = _observations(extract)
+    full_dbt = dbt_nodes(work / "dbt-target")
+    size_mb = database.stat().st_size / 2**20
+    query, query_ms = heaviest_query(database)
+
+    # dlt configuration: the demo source's `end` argument, a few nights later
+    extra_days = max(1, round(GROWTH * (DEMO_END - DEMO_START).days))
+    env["SOURCES__DEMO__END"] = (DEMO_END + dt.timedelta(days=extra_days)).isoformat()
+    more = _mailkpi(["extract", *source], env)
+    incremental = _mailkpi(["transform"], env)
+    new_rows = _observations(more)
+    return {
+        **full_dbt,
+        "dbt_overhead_s": transform.seconds - full_dbt["dbt_run_s"],
+        "incremental_dbt_run_s": dbt_nodes(work / "dbt-target")["dbt_run_s"],
+        "messages": messages,
+        "observations": rows,
+        "extract_load_s": extract.seconds,
+        "extract_load_rows_per_s": rows / extract.seconds,
+        "full_build_s": transform.seconds,
+        "load_and_build_s": extract.seconds + transform.seconds,
+        "new_observations": new_rows,
+        "new_share": new_rows / rows,
+        "incremental_extract_s": more.seconds,
+        "incremental_build_s": incremental.seconds,
+        "dashboard_query": query,
+        "dashboard_query_ms": query_ms,
+        "peak_rss_mb": max(s.peak_rss_mb for s in (extract, transform, more, incremental)),
+        "duckdb_mb": size_mb,
+        "duckdb_after_incremental_mb": database.stat().st_size / 2**20,
+    }
+
+
+def measure_graph(messages: int) -> dict:
+    """First (full) sync of one mailbox from the Graph emulator: rows/s and requests."""
+    step = _command(
+        [
+            "-m",
+            "tests.graph_emulator.bench",
+            "--messages",
+            str(messages),
+            "--page-size",
+            str(GRAPH_PAGE_SIZE),
+        ],
+        {**os.environ, **QUIET_ENV},
+    )
+    first = re.search(
+        r"first run: (\d+) rows, (\d+) requests.*extract\+normalize\+load ([\d.]+) s",
+        step.output,
+    )
+    if not first:
+        raise BenchFailed(f"unexpected output of the Graph benchmark:\n{step.output[-500:]}")
+    from tests.graph_emulator.bench import FOLDERS
+
+    rows, requests, seconds = int(first[1]), int(first[2]), float(first[3])
+    return {
+        "graph_messages": messages,
+        "graph_rows_per_s": rows / seconds,
+        "graph_requests": requests,
+        "graph_requests_per_1k": 1000 * requests / messages,
+        "graph_request_bound": -(-messages // GRAPH_PAGE_SIZE) + 2 * len(FOLDERS),
+        "graph_folders": len(FOLDERS),
+    }
+
+
+def machine() -> str:
+    import dbt.version
+    import duckdb
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        models = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+        f"dbt-core {dbt.version.__version__}"
+    )
+
+
+def _load() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+ROWS = (
+    ("observations", "raw observation rows", "{:,.0f}"),
+    ("extract_load_s", "extract + load (s)", "{:.1f}"),
+    ("extract_load_rows_per_s", "extract + load (rows/s)", "{:,.0f}"),
+    ("full_build_s", "full dbt build (s)", "{:.1f}"),
+    ("dbt_overhead_s", "… dbt start-up, parse, file copy and swap (s)", "{:.1f}"),
+    ("dbt_run_s", "… dbt run phase (s)", "{:.1f}"),
+    ("dbt_model_s", "… … model node-seconds", "{:.1f}"),
+    ("dbt_test_s", "… … data test node-seconds", "{:.1f}"),
+    ("dbt_unit_test_s", "… … unit test node-seconds", "{:.1f}"),
+    ("load_and_build_s", "full build: load + dbt (s)", "{:.1f}"),
+    ("new_share", "incremental: new observations", "{:.1%}"),
+    ("incremental_extract_s", "incremental: demo extract + load (s)", "{:.1f}"),
+    ("incremental_build_s", "incremental dbt build (s)", "{:.1f}"),
+    ("dashboard_query_ms", "heaviest dashboard query (ms)", "{:.0f}"),
+    ("peak_rss_mb", "peak memory (MB)", "{:,.0f}"),
+    ("duckdb_mb", "DuckDB file (MB)", "{:,.0f}"),
+)
+
+
+def report(results: list[dict], graph: dict | None, header: str) -> str:
+    """bench/results.md: the sizes side by side, then growth per tenfold size."""
+    sizes = [f"{r['messages']:,}" for r in results]
+    largest = results[-1]
+    lines = [
+        "# Benchmark results",
+        "",
+        header,
+        "",
+        "| step | " + " | ".join(sizes) + " | growth ×10 messages |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    for key, label, fmt in ROWS:
+        cells = [fmt.format(r[key]) for r in results]
+        growth = ""
+        if (
+            len(results) > 1
+            and key.endswith(("_s", "_ms", "_mb"))
+            and "_per_" not in key
+            and results[-2][key] > 0
+        ):
+            ratio = results[-1][key] / results[-2][key]
+            per_tenfold = ratio ** (1 / max(1e-9, _log10(results[-1], results[-2])))
+            growth = f"×{per_tenfold:.1f}"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {growth} |")
+    slowest = ", ".join(
+        f"`{name.split('.')[-1]}` {sec:.1f} s" for name, sec in largest["dbt_slowest"]
+    )
+    lines += ["", f"Slowest dbt nodes at {largest['messages']:,}: {slowest}."]
+    heaviest = ", ".join(f"{r['messages']:,}: `{r['dashboard_query']}`" for r in results)
+    lines += ["", f"Heaviest dashboard query — {heaviest}."]
+    if graph:
+        lines += [
+            "",
+            f"Graph source, first sync of one mailbox of {graph['graph_messages']:,} messages "
+            f"in {graph['graph_folders']} folders from the local emulator (page size "
+            f"{GRAPH_PAGE_SIZE}): {graph['graph_rows_per_s']:,.0f} rows/s, "
+            f"{graph['graph_requests']:,} requests = {graph['graph_requests_per_1k']:.2f} per "
+            f"1,000 messages (bound: {graph['graph_request_bound']:,} = one per page + 2 per "
+            "folder).",
+        ]
+    if largest["messages"] >= SIZES[-1]:
+        lines += ["", f"Targets at {largest['messages']:,} messages:", ""]
+        for key, limit in TARGETS.items():
+            ok = "met" if largest[key] <= limit else "**not met**"
+            lines.append(f"- {key}: {largest[key]:,.1f} (≤ {limit:,}) — {ok}")
+        if graph:
+            ok = graph["graph_requests"] <= graph["graph_request_bound"]
+            lines.append(
+                f"- graph_requests: {graph['graph_requests']:,} "
+                f"(≤ {graph['graph_request_bound']:,}) — {'met' if ok else '**not met**'}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _log10(a: dict, b: dict) -> float:
+    return math.log10(a["messages"] / b["messages"])
+
+
+def write_results(path: Path, text: str) -> None:
+    """Replace the measured part of `path`; keep its hand-written notes section."""
+    notes = ""
+    if path.exists():
+        old = path.read_text()
+        if NOTES_HEADING in old:
+            notes = "\n" + old[old.index(NOTES_HEADING) :]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + notes)
+
+
+def run(
+    sizes: tuple[int, ...] = SIZES,
+    *,
+    graph_messages: int = GRAPH_MESSAGES,
+    results_path: Path | None = RESULTS,
+) -> dict:
+    """Measure every size and the Graph path; print and write the results; return the JSON."""
+    header = (
+        f"`mailkpi bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}. "
+        f"Load average (1/5/15 min) at start: {_load()}"
+    )
+    results = []
+    for messages in sorted(sizes):
+        with tempfile.TemporaryDirectory(prefix=f"mailkpi-bench-{messages}-") as work:
+            log.info("bench: %s messages (load average %s)", f"{messages:,}", _load())
+            result = measure_size(messages, Path(work))
+        results.append(result)
+        log.info("bench: %s", json.dumps(result, default=str))
+    graph = None
+    if graph_messages:
+        log.info("bench: Graph emulator, %s messages", f"{graph_messages:,}")
+        graph = measure_graph(graph_messages)
+    header += f"; at end: {_load()}."
+    text = report(results, graph, header)
+    print(text)
+    if results_path is not None:
+        write_results(results_path, text)
+    figures = {**results[-1], **(graph or {})}
+    return {key: figures.get(key) for key in JSON_KEYS}
