@@ -113,7 +113,7 @@ def test_build_reads_graph_when_configured_and_computes_the_first_response(graph
     )  # fmt: skip
     # every page asked for immutable ids, and only the needed fields
     deltas = [r for r in graph.requests if "/messages/delta" in r.path]
-    assert deltas and all('IdType="ImmutableId"' in r.headers.get("Prefer", "") for r in deltas)
+    assert deltas and all('IdType="ImmutableId"' in r.headers.get("prefer", "") for r in deltas)
 
 
 def test_denied_mailbox_fails_in_one_line_and_keeps_the_previous_file(graph, tmp_path):
