@@ -28,6 +28,7 @@ import dlt
 import pyarrow as pa
 
 from mailkpi.config import Config
+from pipelines.common import tables
 from pipelines.common.messages import (
     MalformedMessage,
     observation_row,
@@ -46,33 +47,6 @@ P_ID_AND_FOLDER_ONLY = 0.5  # a read-state change returned as just id + parentFo
 SYNC_RUNS_METADATA = b"mailkpi.sync_runs"
 MALFORMED_EVERY_NIGHTS = 61  # a malformed delta item in these nights (first store's Inbox)
 _LAST_LOAD = "last_observed_at"
-_TS = pa.timestamp("us", tz="UTC")
-FOLDERS_SCHEMA = pa.schema(
-    [
-        pa.field("mailbox_address", pa.string(), nullable=False),
-        pa.field("store_address", pa.string(), nullable=False),
-        pa.field("folder_id", pa.string(), nullable=False),
-        ("parent_folder_id", pa.string()),
-        ("display_name", pa.string()),
-        ("well_known_name", pa.string()),
-        ("folder_path", pa.string()),
-        ("is_excluded", pa.bool_()),
-        ("observed_at", _TS),
-    ]
-)
-SYNC_RUNS_SCHEMA = pa.schema(
-    [
-        ("run_started_at", _TS),
-        ("run_finished_at", _TS),
-        ("source", pa.string()),
-        ("mailbox_address", pa.string()),
-        ("store_address", pa.string()),
-        *((name, pa.int64()) for name in (
-            "folders", "messages_new", "messages_changed", "messages_removed", "requests",
-            "resyncs",
-        )),
-    ]
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -118,7 +92,7 @@ def folders_table(tenant: Tenant, observed_at: dt.datetime) -> pa.Table:
                         "observed_at": observed_at,
                     }
                 )
-    return pa.Table.from_pylist(rows, schema=FOLDERS_SCHEMA)
+    return tables.folders_table(rows)
 
 
 def _parent_id(tenant: Tenant, folder: Folder) -> str:
@@ -279,7 +253,7 @@ def sync_runs_table(batch: pa.Table) -> pa.Table:
     for row in rows:
         for name in ("run_started_at", "run_finished_at"):
             row[name] = dt.datetime.fromisoformat(row[name])
-    return pa.Table.from_pylist(rows, schema=SYNC_RUNS_SCHEMA)
+    return tables.sync_runs_table(rows)
 
 
 def last_load() -> dt.datetime | None:

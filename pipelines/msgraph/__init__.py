@@ -32,36 +32,6 @@ SETTINGS = (
     "credentials.access_token",
 )
 
-FOLDER_COLUMNS = {
-    "mailbox_address": {"data_type": "text", "nullable": False},
-    "store_address": {"data_type": "text", "nullable": False},
-    "folder_id": {"data_type": "text", "nullable": False},
-    "parent_folder_id": {"data_type": "text"},
-    "display_name": {"data_type": "text"},
-    "well_known_name": {"data_type": "text"},
-    "folder_path": {"data_type": "text"},
-    "is_excluded": {"data_type": "bool"},
-    "observed_at": {"data_type": "timestamp"},
-}
-SYNC_RUN_COLUMNS = {
-    "run_started_at": {"data_type": "timestamp"},
-    "run_finished_at": {"data_type": "timestamp"},
-    "source": {"data_type": "text"},
-    "mailbox_address": {"data_type": "text"},
-    "store_address": {"data_type": "text"},
-    **{
-        name: {"data_type": "bigint"}
-        for name in (
-            "folders",
-            "messages_new",
-            "messages_changed",
-            "messages_removed",
-            "requests",
-            "resyncs",
-        )
-    },
-}
-
 
 def is_configured() -> bool:
     """True when any `sources.msgraph.*` setting is set (env vars or .dlt/*.toml)."""
@@ -158,14 +128,12 @@ def msgraph_source(
             name="mail_folders",
             write_disposition="merge",
             primary_key=("store_address", "folder_id"),
-            columns=FOLDER_COLUMNS,
         ),
         dlt.transformer(
             only("sync_runs"),
             data_from=graph_mail,
             name="sync_runs",
             write_disposition="append",
-            columns=SYNC_RUN_COLUMNS,
         ),
         dlt.transformer(
             only("quarantined_items"),

@@ -32,6 +32,7 @@ from pipelines.common.messages import (
     quarantine_row,
     quarantine_table,
 )
+from pipelines.common.tables import folders_table, sync_runs_table
 
 from .errors import FolderGone, GraphRequestFailed, SyncStateExpired
 from .folders import MailFolder, discover
@@ -204,7 +205,7 @@ class StoreReader:
                     break
                 if kind == "folders":
                     folders: list[MailFolder] = message[1]
-                    yield Item("mail_folders", self._folder_rows(folders))
+                    yield Item("mail_folders", folders_table(self._folder_rows(folders)))
                     readable = {f.id for f in folders if not f.is_excluded}
                     read_folders = len(readable)
                     for folder_id in [f for f in self.rounds if f not in readable]:
@@ -238,7 +239,7 @@ class StoreReader:
                 future.cancel()
         yield Item("message_observations", observations_table(rows))
         yield Item("quarantined_items", quarantine_table(quarantined))
-        yield Item("sync_runs", [self._sync_run(read_folders)])
+        yield Item("sync_runs", sync_runs_table([self._sync_run(read_folders)]))
         log.info(
             "%s: %d new, %d changed, %d removed, %d quarantined, %d resyncs; %d folders, "
             "%d requests, %.1f s",

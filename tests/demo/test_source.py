@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.common.messages import COLUMNS, QUARANTINE_SCHEMA
+from pipelines.common.tables import FOLDERS_SCHEMA, SYNC_RUNS_SCHEMA
 from pipelines.demo import DEMO_END, demo_source
-from pipelines.demo.helpers import FOLDERS_SCHEMA, SYNC_RUNS_SCHEMA
 
 pytestmark = pytest.mark.slow
 
