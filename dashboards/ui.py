@@ -30,8 +30,16 @@ EXCLUDED_REASONS = {
     "automated_sender": "automated sender (no-reply, mailer-daemon…)",
     "automated_subject": "automated subject (out of office, undeliverable…)",
     "internal_sender": "from a colleague (internal domain)",
+    "internal_conversation": "a conversation among colleagues only",
     "not_team_conversation": "not the team's conversation",
 }
+
+
+def excluded_reason(code: str | None) -> str:
+    """The words for an exclusion code; "counted" for none, the code itself if unknown."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return "counted"
+    return EXCLUDED_REASONS.get(code, code.replace("_", " "))
 
 
 def _no_data(title: str, body: str) -> None:

@@ -42,7 +42,7 @@ excluded = queries.excluded_by_rule(db, scope)
 if excluded.empty:
     st.success("Every message in this range counts.")
 else:
-    excluded["rule"] = excluded["excluded_reason"].map(ui.EXCLUDED_REASONS)
+    excluded["rule"] = excluded["excluded_reason"].map(ui.excluded_reason)
     ui.table(
         excluded[["mailbox_address", "rule", "excluded_reason", "messages"]],
         "excluded_by_rule",
@@ -56,7 +56,7 @@ else:
     reason = st.selectbox(
         "Show the messages left out as",
         list(dict.fromkeys(excluded["excluded_reason"])),
-        format_func=ui.EXCLUDED_REASONS.get,
+        format_func=ui.excluded_reason,
         key="excluded_reason",
     )
     sample = queries.excluded_messages(db, scope, reason)

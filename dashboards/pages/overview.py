@@ -24,15 +24,13 @@ def _delta(column: str, kind: str) -> str | None:
 
 def _card(label: str, column: str, kind: str, lower_is_better: bool, help: str) -> None:
     show = {"duration": ui.duration, "rate": ui.percent, "count": ui.count}[kind]
+    delta = _delta(column, kind)
+    unchanged = delta is not None and not any(c in "123456789" for c in delta)
     st.metric(
         label,
         show(now[column]),
-        _delta(column, kind),
-        delta_color="off"
-        if now[column] == before[column]
-        else "inverse"
-        if lower_is_better
-        else "normal",
+        delta,
+        delta_color="off" if unchanged else "inverse" if lower_is_better else "normal",
         help=help,
         border=True,
     )

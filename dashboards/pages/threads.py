@@ -94,7 +94,7 @@ outbound = messages["direction"] == "outbound"
 messages["responder"] = messages["responder"].where(
     ~outbound, messages["responder"].fillna(SHARED_MAILBOX_LABEL)
 )
-messages["why"] = messages["excluded_reason"].map(ui.EXCLUDED_REASONS).fillna("counted")
+messages["why"] = messages["excluded_reason"].map(ui.excluded_reason)
 ui.table(
     messages.drop(columns="excluded_reason"),
     "thread_messages",
