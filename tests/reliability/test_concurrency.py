@@ -77,7 +77,7 @@ class FakeSteps:
         monkeypatch.setattr(mailkpi.build, "extract", self.extract)
         monkeypatch.setattr(mailkpi.build, "dbt_build", self.dbt_build)
 
-    def extract(self, work, config, source, *, demo_messages=None):
+    def extract(self, work, config, source, *, demo_messages=None, resync=()):
         return mailkpi.build.ExtractResult(source=source, rows={})
 
     def dbt_build(self, work, *, full_refresh=False):
