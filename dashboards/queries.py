@@ -29,6 +29,8 @@ REQUIRED_MARTS = (
     "fct_messages",
     "fct_message_audit",
     "agg_backlog_daily",
+    "fct_sync_runs",
+    "fct_quarantined_items",
     "dim_mailboxes",
     "dim_agents",
 )
@@ -1039,18 +1041,6 @@ def backlog_at(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 @_cached
-def has_mart(db: Database, name: str) -> bool:
-    return not _frame(
-        db,
-        """
-        select 1 from information_schema.tables
-        where table_schema = 'marts' and table_name = $name
-        """,
-        {"name": name},
-    ).empty
-
-
-@_cached
 def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
     """Per mailbox: the build's as-of time and the newest message it loaded."""
     return _frame(
@@ -1076,23 +1066,39 @@ def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
 
 @_cached
 def last_loads(db: Database, scope: Scope) -> pd.DataFrame:
-    """The latest finished load of every mailbox and store it reads."""
+    """The latest finished load of every store a mailbox reads (local time)."""
     return _frame(
         db,
-        """
+        f"""
+        with {_MAILBOXES},
+        latest as (
+            select
+                s.mailbox_address,
+                s.store_address,
+                arg_max(s.source_name, s.run_finished_at) as source,
+                max(s.run_finished_at) as finished_at,
+                arg_max(s.messages_new, s.run_finished_at) as messages_new,
+                arg_max(s.messages_changed, s.run_finished_at) as messages_changed,
+                arg_max(s.messages_removed, s.run_finished_at) as messages_removed,
+                arg_max(s.resync_count, s.run_finished_at) as resyncs,
+                count(*) as loads
+            from marts.fct_sync_runs as s
+            where s.run_finished_at is not null
+            group by all
+        )
         select
-            mailbox_address,
-            store_address,
-            arg_max(source_name, run_finished_at) as source,
-            max(run_finished_at) as last_load_finished_at,
-            arg_max(messages_new, run_finished_at) as messages_new,
-            arg_max(messages_changed, run_finished_at) as messages_changed,
-            arg_max(messages_removed, run_finished_at) as messages_removed,
-            arg_max(resync_count, run_finished_at) as resyncs
-        from marts.fct_sync_runs
-        where list_contains($mailboxes, mailbox_address) and run_finished_at is not null
-        group by all
-        order by mailbox_address, store_address
+            l.mailbox_address,
+            l.store_address,
+            l.source,
+            timezone(m.timezone, l.finished_at) as last_load_finished_at,
+            l.messages_new,
+            l.messages_changed,
+            l.messages_removed,
+            l.resyncs,
+            l.loads
+        from latest as l
+        inner join mailboxes as m on l.mailbox_address = m.mailbox_address
+        order by l.mailbox_address, l.store_address
         """,
         _params(scope),
     )
@@ -1100,13 +1106,21 @@ def last_loads(db: Database, scope: Scope) -> pd.DataFrame:
 
 @_cached
 def quarantined(db: Database, scope: Scope) -> pd.DataFrame:
+    """Items a load could not read as messages, newest first (local time)."""
     return _frame(
         db,
-        """
-        select observed_at, mailbox_address, store_address, folder_id, message_id, reason
-        from marts.fct_quarantined_items
-        where list_contains($mailboxes, mailbox_address)
-        order by observed_at desc
+        f"""
+        with {_MAILBOXES}
+        select
+            timezone(m.timezone, q.observed_at) as observed_at,
+            q.mailbox_address,
+            q.store_address,
+            q.folder_id,
+            q.message_id,
+            q.reason
+        from marts.fct_quarantined_items as q
+        inner join mailboxes as m on q.mailbox_address = m.mailbox_address
+        order by q.observed_at desc
         limit 1000
         """,
         _params(scope),

@@ -23,19 +23,24 @@ ui.table(
         "messages_counted": st.column_config.NumberColumn("Counted"),
     },
 )
-if queries.has_mart(db, "fct_sync_runs"):
-    st.markdown("**Last successful load per mailbox and store**")
-    ui.table(
-        queries.last_loads(db, scope),
-        "last_loads",
-        column_config={
-            "last_load_finished_at": st.column_config.DatetimeColumn(
-                "Finished (UTC)", format=DATETIME
-            )
-        },
-    )
-else:
-    st.caption("Load history per store appears here once the build publishes `fct_sync_runs`.")
+st.markdown("**Last successful load of each store**")
+ui.table(
+    queries.last_loads(db, scope),
+    "last_loads",
+    column_config={
+        "mailbox_address": "Mailbox",
+        "store_address": "Store read",
+        "source": "Source",
+        "last_load_finished_at": st.column_config.DatetimeColumn("Finished", format=DATETIME),
+        "messages_new": "New",
+        "messages_changed": "Changed",
+        "messages_removed": "Removed",
+        "resyncs": st.column_config.NumberColumn(
+            "Resyncs", help="Folders read again from scratch after Graph expired a delta link."
+        ),
+        "loads": "Loads so far",
+    },
+)
 
 st.subheader("Messages left out, by rule")
 excluded = queries.excluded_by_rule(db, scope)
@@ -78,16 +83,22 @@ else:
     st.caption("The 500 most recent; the CSV holds the same rows.")
 
 st.subheader("Quarantined items")
-if queries.has_mart(db, "fct_quarantined_items"):
-    held = queries.quarantined(db, scope)
-    if held.empty:
-        st.success("Nothing was quarantined: every item Graph returned could be read.")
-    else:
-        ui.table(held, "quarantined_items")
+held = queries.quarantined(db, scope)
+if held.empty:
+    st.success("Nothing was quarantined: every item the loads returned could be read.")
 else:
-    st.caption(
-        "Items the load could not read appear here once the build publishes "
-        "`fct_quarantined_items`."
+    st.caption(f"{len(held):,} items could not be read as messages; the rest of each load went on.")
+    ui.table(
+        held,
+        "quarantined_items",
+        column_config={
+            "observed_at": st.column_config.DatetimeColumn("Seen", format=DATETIME),
+            "mailbox_address": "Mailbox",
+            "store_address": "Store read",
+            "folder_id": "Folder id",
+            "message_id": "Item id",
+            "reason": "Reason",
+        },
     )
 
 st.subheader("Threads with anomalies")

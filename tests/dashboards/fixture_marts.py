@@ -14,6 +14,7 @@ Sales (America/New_York). Times below are UTC; British Summer Time starts on 29 
   T7 support  customer 31 Mar 08:45, unanswered: 195 of its 240 minutes used (at risk)
 
 The audit mart adds two messages that do not count: an out-of-office in T1 and a draft in T3.
+Loads: support's store was read on 30 and 31 Mar, sales's on 31 Mar; one item quarantined.
 """
 
 from __future__ import annotations
@@ -258,6 +259,33 @@ def _backlog() -> list[tuple]:
     return rows
 
 
+SYNC_RUN_COLUMNS = {
+    "mailbox_address": "varchar",
+    "store_address": "varchar",
+    "source_name": "varchar",
+    "run_started_at": "timestamptz",
+    "run_finished_at": "timestamptz",
+    "messages_new": "integer",
+    "messages_changed": "integer",
+    "messages_removed": "integer",
+    "resync_count": "integer",
+}
+SYNC_RUNS = [
+    (SUPPORT, SUPPORT, "graph", ts(30, 1), ts(30, 1, 5), 10, 2, 0, 0),
+    (SUPPORT, SUPPORT, "graph", ts(31, 1), ts(31, 1, 4), 4, 1, 1, 1),
+    (SALES, DAVE, "graph", ts(31, 1), ts(31, 1, 2), 3, 0, 0, 0),
+]
+QUARANTINE_COLUMNS = {
+    "mailbox_address": "varchar",
+    "store_address": "varchar",
+    "folder_id": "varchar",
+    "message_id": "varchar",
+    "observed_at": "timestamptz",
+    "reason": "varchar",
+    "payload": "varchar",
+}
+QUARANTINED = [(SUPPORT, SUPPORT, "inbox", "AAMk1", ts(31, 1), "sentDateTime in year 9999", "{}")]
+
 ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
 DIM_MAILBOXES = [
     (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], 240, "business", AS_OF),
@@ -288,6 +316,8 @@ def build(path: Path) -> Path:
         _create(con, "fct_replies", REPLY_COLUMNS, REPLIES)
         _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
         _create(con, "fct_message_audit", AUDIT_COLUMNS, _audit())
+        _create(con, "fct_sync_runs", SYNC_RUN_COLUMNS, SYNC_RUNS)
+        _create(con, "fct_quarantined_items", QUARANTINE_COLUMNS, QUARANTINED)
         _create(
             con,
             "agg_backlog_daily",

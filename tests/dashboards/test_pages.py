@@ -152,9 +152,14 @@ def test_thread_search(open_app):
     assert at.dataframe[0].value["subject"].tolist() == ["Refund please"]
 
 
-def test_data_quality_exclusions_and_anomalies(open_app):
+def test_data_quality_loads_exclusions_and_anomalies(open_app):
     at = open_app("data_quality", preset="Last 30 days")
-    excluded = at.dataframe[1].value.set_index("excluded_reason")
+    loads = at.dataframe[1].value.set_index("mailbox_address")
+    assert loads.loc["support@contoso.com", "messages_new"] == 4  # the 31 Mar load
+    assert loads.loc["support@contoso.com", "loads"] == 2
+    assert loads.loc["sales@contoso.com", "store_address"] == "dave@contoso.com"
+    excluded = at.dataframe[2].value.set_index("excluded_reason")
     assert excluded["messages"].to_dict() == {"automated_subject": 1, "draft": 1}
-    anomalies = at.dataframe[3].value
+    assert at.dataframe[4].value["reason"].tolist() == ["sentDateTime in year 9999"]
+    anomalies = at.dataframe[5].value
     assert anomalies["conversation_id"].tolist() == ["T4"]  # the Send As reply
