@@ -2,8 +2,8 @@
 Parquet under a lake folder, `register_lake_sources` exposes it to Spark, and dbt-spark
 (session method, the repository's profile) builds a view, an enforced-contract table and an
 incremental table with the cross-database macros, runs a unit test and a data test. The
-marts are then read straight from the warehouse's Parquet files with DuckDB, as the parity
-test does."""
+same project then builds on DuckDB from the same files, and both builds' marts must agree
+as the parity test compares them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from .conftest import ROOT, requires_spark
+from .parity import differences, duckdb_marts, spark_marts
 
 pytestmark = [pytest.mark.slow, requires_spark]
 
@@ -167,43 +168,59 @@ def make_project(project: Path) -> None:
     shutil.copy(ROOT / "dbt" / "macros" / "generate_schema_name.sql", project / "macros")
 
 
-def read_table(warehouse: Path, schema: str, table: str) -> list[tuple]:
-    files = str(warehouse / f"{schema}.db" / table / "*.parquet")
-    with duckdb.connect() as con:
-        con.execute("set time zone 'UTC'")
-        return con.execute(f"select * from read_parquet('{files}') order by all").fetchall()
+def dbt_build(project: Path, **env: str) -> subprocess.CompletedProcess:
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run(
+        [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(ROOT / "dbt")],
+        cwd=project,
+        env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_VERSION_CHECK="false")
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
-def test_dbt_spark_builds_from_a_parquet_lake(tmp_path):
+def duckdb_from_lake(path: Path, lake: Path) -> None:
+    """The DuckDB file dlt's duckdb destination would have made from the same loads."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        for table in ("message_observations", "mail_folders"):
+            files = lake / "raw" / table / "*.parquet"
+            con.execute(
+                f"create table raw.{table} as "
+                f"select * from read_parquet('{files}', union_by_name = true)"
+            )
+
+
+def test_dbt_spark_builds_from_a_parquet_lake_as_duckdb_does(tmp_path):
     lake, warehouse, project = tmp_path / "lake", tmp_path / "warehouse", tmp_path / "project"
     project.mkdir()
     load_lake(lake)
     make_project(project)
-    env = dict(
-        os.environ,
+
+    spark = dbt_build(
+        project,
         MAILKPI_TARGET="spark",
         MAILKPI_LAKE=str(lake),
         MAILKPI_SPARK_WAREHOUSE=str(warehouse),
         MAILKPI_SPARK_DRIVER_MEMORY="1g",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_VERSION_CHECK="false",
     )
-    dbt = Path(sys.executable).with_name("dbt")
-    build = subprocess.run(
-        [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(ROOT / "dbt")],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stdout[-4000:]
-    assert "PASS=6 WARN=0 ERROR=0" in build.stdout  # hook, 3 models, unit test, data test
-
-    assert read_table(warehouse, "marts", "daily_messages") == [
+    assert spark.returncode == 0, spark.stdout[-4000:]
+    assert "PASS=6 WARN=0 ERROR=0" in spark.stdout  # hook, 3 models, unit test, data test
+    marts = spark_marts(warehouse)
+    assert sorted(marts["daily_messages"][1]) == [
         # m1 at 23:30 GMT is the 28th; m2 at 23:30 UTC is 00:30 BST on the 30th
         (dt.date(2026, 3, 28), "s@x.com", 1, 1, ["m1"], 2),
         (dt.date(2026, 3, 30), "s@x.com", 1, 1, ["m2"], 2),
     ]
-    assert [row[2] for row in read_table(warehouse, "marts", "folder_history")] == [
-        "Inbox 1",
-        "Inbox 2",
-    ]
+    assert sorted(row[2] for row in marts["folder_history"][1]) == ["Inbox 1", "Inbox 2"]
     # sources are external tables over the lake: nothing of them is copied into the warehouse
     assert not (warehouse / "raw.db").exists() or not any((warehouse / "raw.db").iterdir())
+
+    duckdb_file = tmp_path / "mailkpi.duckdb"
+    duckdb_from_lake(duckdb_file, lake)
+    duck = dbt_build(project, MAILKPI_TARGET="duckdb", MAILKPI_DUCKDB=str(duckdb_file))
+    assert duck.returncode == 0, duck.stdout[-4000:]
+    assert differences(duckdb_marts(duckdb_file), marts) == []
