@@ -142,6 +142,7 @@ def test_resync_of_an_unknown_mailbox_or_the_demo_is_one_line(tmp_path, args, me
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_a_night_without_new_mail_still_moves_as_of(graph, tmp_path, monkeypatch):
     """as_of is the latest load, also when that load found nothing new (Graph)."""
     config = team_config(tmp_path)
