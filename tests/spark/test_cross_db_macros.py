@@ -241,3 +241,58 @@ def test_asof_left_join_takes_the_segment_containing_the_instant(run):
         (6, None),  # no segments for the key
         (7, "b-noon"),
     ]
+
+
+def test_period_starts_step_by_week_and_month(run):
+    assert run("""
+        select t.period, {{ period_starts('t.first_start', 't.last_start', 'week') }} as start
+        from (values
+            ('week', {{ day('2026-02-23') }}, {{ day('2026-03-09') }}),
+            ('none', {{ day('2026-03-09') }}, {{ day('2026-03-02') }})
+        ) as t (period, first_start, last_start)
+        union all
+        select 'month', {{ period_starts(day('2025-12-01'), day('2026-02-01'), 'month') }}
+        order by 1, 2
+    """) == [
+        ("month", "2025-12-01"),
+        ("month", "2026-01-01"),
+        ("month", "2026-02-01"),
+        ("week", "2026-02-23"),
+        ("week", "2026-03-02"),
+        ("week", "2026-03-09"),
+    ]
+
+
+def test_integer_series_and_unnest_list(run):
+    assert run("""
+        select {{ integer_series(1, 3) }} as n
+        order by 1
+    """) == [(1,), (2,), (3,)]
+    assert run("""
+        select t.id, {{ unnest_list(text_list_from_json('t.j')) }} as element
+        from (values (1, '["b", "a"]'), (2, '[]'), (3, null)) as t (id, j)
+        order by 1, 2
+    """) == [(1, "a"), (1, "b")]
+
+
+def test_empty_list_and_overlap(run):
+    assert run("""
+        select
+            coalesce(cast(null as {{ sql_type('text_list') }}), {{ empty_text_list() }}),
+            {{ lists_overlap(text_list_from_json("'[\\"a\\", \\"b\\"]'"),
+                             text_list_from_json("'[\\"b\\"]'")) }},
+            {{ lists_overlap(text_list_from_json("'[\\"a\\"]'"), empty_text_list()) }}
+    """) == [([], True, False)]
+
+
+def test_last_non_null_carries_a_value_forward(run):
+    assert run("""
+        select
+            t.n,
+            {{ last_non_null('t.folder') }} over (
+                partition by t.message order by t.n rows between unbounded preceding and current row
+            ) as folder
+        from (values (1, 'm', 'inbox'), (2, 'm', null), (3, 'm', 'done'), (4, 'm', null))
+            as t (n, message, folder)
+        order by t.n
+    """) == [(1, "inbox"), (2, "inbox"), (3, "done"), (4, "done")]

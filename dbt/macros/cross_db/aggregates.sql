@@ -34,3 +34,20 @@ list_sort(list_distinct(list({{ expr }})))
 {% macro spark__sorted_distinct_list(expr) -%}
 array_sort(collect_set({{ expr }}))
 {%- endmacro %}
+
+{#-
+    Window function head: the last non-null value of `expr` so far in the window's order, e.g.
+        {{ last_non_null('folder_id') }} over (partition by ... order by ... rows between
+            unbounded preceding and current row)
+-#}
+{% macro last_non_null(expr) -%}
+{{ return(adapter.dispatch('last_non_null', 'mailkpi')(expr)) }}
+{%- endmacro %}
+
+{% macro default__last_non_null(expr) -%}
+last_value({{ expr }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__last_non_null(expr) -%}
+last_value({{ expr }}, true)
+{%- endmacro %}

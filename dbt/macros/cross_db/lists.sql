@@ -55,3 +55,42 @@ array_to_string({{ list }}, {{ separator }})
 {% macro spark__list_to_text(list, separator) -%}
 array_join({{ list }}, {{ separator }})
 {%- endmacro %}
+
+{#- An empty list of text, e.g. coalesce(topics, {{ empty_text_list() }}). -#}
+{% macro empty_text_list() -%}
+{{ return(adapter.dispatch('empty_text_list', 'mailkpi')()) }}
+{%- endmacro %}
+
+{% macro default__empty_text_list() -%}
+cast([] as varchar[])
+{%- endmacro %}
+
+{% macro spark__empty_text_list() -%}
+cast(array() as array<string>)
+{%- endmacro %}
+
+{#- Whether two lists share an element. -#}
+{% macro lists_overlap(list, other_list) -%}
+{{ return(adapter.dispatch('lists_overlap', 'mailkpi')(list, other_list)) }}
+{%- endmacro %}
+
+{% macro default__lists_overlap(list, other_list) -%}
+list_has_any({{ list }}, {{ other_list }})
+{%- endmacro %}
+
+{% macro spark__lists_overlap(list, other_list) -%}
+arrays_overlap({{ list }}, {{ other_list }})
+{%- endmacro %}
+
+{#- Set-returning select-list expression: one row per element (none for an empty or null list). -#}
+{% macro unnest_list(list) -%}
+{{ return(adapter.dispatch('unnest_list', 'mailkpi')(list)) }}
+{%- endmacro %}
+
+{% macro default__unnest_list(list) -%}
+unnest({{ list }})
+{%- endmacro %}
+
+{% macro spark__unnest_list(list) -%}
+explode({{ list }})
+{%- endmacro %}

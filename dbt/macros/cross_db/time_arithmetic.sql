@@ -114,3 +114,39 @@ explode(case
     else array()
 end)
 {%- endmacro %}
+
+{#-
+    Set-returning select-list expression: the first dates of the `period` ('day', 'week' or
+    'month') from first_start to last_start, both period starts themselves (see iso_week_start,
+    month_start); no row when last_start is earlier.
+-#}
+{% macro period_starts(first_start, last_start, period) -%}
+{{ return(adapter.dispatch('period_starts', 'mailkpi')(first_start, last_start, period)) }}
+{%- endmacro %}
+
+{% macro default__period_starts(first_start, last_start, period) -%}
+cast(unnest(generate_series(
+    cast({{ first_start }} as timestamp), cast({{ last_start }} as timestamp), interval 1 {{ period }}
+)) as date)
+{%- endmacro %}
+
+{% macro spark__period_starts(first_start, last_start, period) -%}
+explode(case
+    when cast({{ first_start }} as date) <= cast({{ last_start }} as date)
+        then sequence(cast({{ first_start }} as date), cast({{ last_start }} as date), interval 1 {{ period }})
+    else array()
+end)
+{%- endmacro %}
+
+{#- Set-returning select-list expression: one row per integer from first to last, both included. -#}
+{% macro integer_series(first, last) -%}
+{{ return(adapter.dispatch('integer_series', 'mailkpi')(first, last)) }}
+{%- endmacro %}
+
+{% macro default__integer_series(first, last) -%}
+cast(unnest(generate_series({{ first }}, {{ last }})) as integer)
+{%- endmacro %}
+
+{% macro spark__integer_series(first, last) -%}
+explode(case when {{ first }} <= {{ last }} then sequence({{ first }}, {{ last }}) else array() end)
+{%- endmacro %}
