@@ -34,20 +34,16 @@ system-deps: ## Debian packages the browser tests need (chromium, chromium-drive
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-SPARK_STAMP := .venv/.spark-synced
-
 .PHONY: spark-deps
-spark-deps: $(SPARK_STAMP) ## Java 17 (Debian openjdk) and the `spark` dependency group: the Spark target and its tests
+# The sync is checked on every run (under a second when nothing is missing): a plain
+# `uv sync` or `make setup` re-syncs .venv exactly and drops the group's packages.
+spark-deps: setup ## Java 17 (Debian openjdk) and the `spark` dependency group: the Spark target and its tests
 	@if ! command -v java >/dev/null 2>&1; then \
 		echo "installing Java 17 with apt-get"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } \
 			|| echo "could not install Java: the Spark tests will be skipped"; \
 	fi
-
-# Re-made whenever setup re-syncs .venv exactly (which drops the group's packages).
-$(SPARK_STAMP): $(VENV_STAMP)
-	$(UV) sync --frozen --group spark --inexact
-	@touch $@
+	@$(UV) sync --frozen --group spark --inexact --quiet
 
 test: spark-deps
 
