@@ -7,11 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import requires_spark
-
-pytestmark = [pytest.mark.slow, requires_spark]
-
-ENGINES = ("duckdb", "spark")
+# The Spark leg starts a JVM (skipped, with the reason, where Java or pyspark is missing).
+ENGINES = ("duckdb", pytest.param("spark", marks=pytest.mark.slow))
 
 # Test-only helpers, per engine: literals of a portable type and timestamps as text.
 HELPERS = {
