@@ -196,14 +196,28 @@ def _thread_agent(scope: Scope, alias: str = "t") -> str:
 
 
 def _params(scope: Scope, **extra) -> dict:
-    params = {"mailboxes": list(scope.mailboxes), "start": scope.start, "end": scope.end}
+    # A UTC window a little wider than the local dates in any time zone: a cheap first cut
+    # that spares most rows the time-zone conversion of the exact test.
+    first_day = min(scope.start, extra.get("prev_start", scope.start))
+    params = {
+        "mailboxes": list(scope.mailboxes),
+        "start": scope.start,
+        "end": scope.end,
+        "utc_from": dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), dt.UTC),
+        "utc_to": dt.datetime.combine(scope.end + dt.timedelta(days=2), dt.time(), dt.UTC),
+    }
     if scope.agent is not None and scope.agent != SHARED_MAILBOX:
         params["agent"] = scope.agent
     return params | extra
 
 
-def _in_scope(date_sql: str) -> str:
-    return f"{date_sql} between $start and $end"
+def _near(timestamp: str) -> str:
+    return f"{timestamp} between $utc_from and $utc_to"
+
+
+def _in_range(timestamp: str) -> str:
+    """The instant's local date (its mailbox's time zone, `m`) falls in the date range."""
+    return f"({_near(timestamp)} and {_local_date(timestamp)} between $start and $end)"
 
 
 # --- overview ---------------------------------------------------------------------------
@@ -225,6 +239,8 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
         where {_thread_agent(scope)}
+            and ({_near("t.started_at")} or {_near("t.first_inbound_at")}
+                or {_near("t.resolved_at")})
     ),
     started as (
         select
@@ -262,7 +278,7 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
             r.{reply} as reply
         from marts.fct_replies as r
         inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        where {_turn_agent(scope)}
+        where {_turn_agent(scope)} and {_near("r.turn_started_at")}
     ),
     replies as (
         select
@@ -368,18 +384,15 @@ def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
             r.{reply} as reply,
             {_local_date("r.turn_started_at")} as turn_date,
             timezone(m.timezone, r.turn_started_at) as turn_local,
-            coalesce(
-                t.initiated_by = 'customer' and r.turn_started_at = t.first_inbound_at, false
-            ) as is_first_response
+            coalesce(r.initiated_by = 'customer' and r.turn_number = 1, false)
+                as is_first_response
         from marts.fct_replies as r
         inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        left join marts.fct_threads as t
-            on r.mailbox_address = t.mailbox_address and r.conversation_id = t.conversation_id
-        where {_turn_agent(scope)}
+        where {_turn_agent(scope)} and {_near("r.turn_started_at")}
     ),
     answered as (
         select * from turns
-        where {_in_scope("turn_date")} and reply is not null and {keep}
+        where turn_date between $start and $end and reply is not null and {keep}
     )"""
 
 
@@ -476,7 +489,7 @@ def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
             select timezone(m.timezone, f.received_at) as received_local
             from marts.fct_messages as f
             inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where f.direction = 'inbound' and {_in_scope(_local_date("f.received_at"))}
+            where f.direction = 'inbound' and {_in_range("f.received_at")}
         )
         select
             strftime(received_local, '%a') as weekday,
@@ -511,7 +524,7 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
             select f.responder, count(*) as replies_sent
             from marts.fct_messages as f
             inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where f.direction = 'outbound' and {_in_scope(_local_date("f.sent_at"))}
+            where f.direction = 'outbound' and {_in_range("f.sent_at")}
             group by all
         ),
         firsts as (
@@ -522,7 +535,7 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address
             where t.first_response_at is not null
-                and {_in_scope(_local_date("t.first_response_at"))}
+                and {_in_range("t.first_response_at")}
             group by all
         ),
         turns as (
@@ -533,7 +546,7 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
                 count(*) filter (where r.is_collision) as collisions
             from marts.fct_replies as r
             inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-            where r.replied_at is not null and {_in_scope(_local_date("r.turn_started_at"))}
+            where r.replied_at is not null and {_in_range("r.turn_started_at")}
             group by all
         ),
         assigned as (
@@ -599,7 +612,7 @@ def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
                 cast(date_trunc($grain, {_local_date("f.sent_at")}) as date) as period_start
             from marts.fct_messages as f
             inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where f.direction = 'outbound' and {_in_scope(_local_date("f.sent_at"))}
+            where f.direction = 'outbound' and {_in_range("f.sent_at")}
         ),
         names as (
             select agent_address, min(coalesce(agent_name, agent_address)) as name
@@ -637,7 +650,7 @@ def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
                 cast(date_trunc($grain, {_local_date("f.received_at")}) as date) as period_start
             from marts.fct_messages as f
             inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where {_in_scope(_local_date("f.received_at"))}
+            where {_in_range("f.received_at")}
                 and (f.direction = 'inbound' or {_agent_row(scope, "f")})
         ),
         threads as (
@@ -646,7 +659,7 @@ def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address
             where t.initiated_by = 'customer' and {_thread_agent(scope)}
-                and {_in_scope(_local_date("t.first_inbound_at"))}
+                and {_in_range("t.first_inbound_at")}
         ),
         message_counts as (
             select
@@ -687,7 +700,7 @@ def topic_breakdown(db: Database, scope: Scope) -> pd.DataFrame:
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address
             where t.initiated_by = 'customer' and {_thread_agent(scope)}
-                and {_in_scope(_local_date("t.first_inbound_at"))}
+                and {_in_range("t.first_inbound_at")}
         ),
         topics as (
             select
@@ -741,7 +754,8 @@ def state_now(db: Database, scope: Scope) -> pd.DataFrame:
         select t.status, count(*) as threads
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where {_local_date("t.last_message_at")} >= $start and {_thread_agent(scope)}
+        where t.last_message_at >= $utc_from and {_local_date("t.last_message_at")} >= $start
+            and {_thread_agent(scope)}
         group by all
         """,
         _params(scope),
@@ -862,7 +876,7 @@ def sla_breached_in_range(db: Database, scope: Scope) -> pd.DataFrame:
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
         where t.sla_first_response_status = 'breached' and {_thread_agent(scope)}
-            and {_in_scope(_local_date("t.first_inbound_at"))}
+            and {_in_range("t.first_inbound_at")}
         order by t.first_inbound_at desc
         limit 500
         """,
@@ -903,7 +917,7 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
             count(*) over () as matching_threads
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where {_local_date("t.last_message_at")} >= $start
+        where t.last_message_at >= $utc_from and {_local_date("t.last_message_at")} >= $start
             and {_local_date("coalesce(t.first_inbound_at, t.last_message_at)")} <= $end
             and list_contains($statuses, t.status)
             and (
@@ -1137,7 +1151,7 @@ def excluded_by_rule(db: Database, scope: Scope) -> pd.DataFrame:
         select a.mailbox_address, a.excluded_reason, count(*) as messages
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-        where not a.is_counted and {_in_scope(_local_date("a.message_at"))}
+        where not a.is_counted and {_in_range("a.message_at")}
         group by all
         order by a.mailbox_address, messages desc
         """,
@@ -1161,7 +1175,7 @@ def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
             a.store_address
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-        where a.excluded_reason = $reason and {_in_scope(_local_date("a.message_at"))}
+        where a.excluded_reason = $reason and {_in_range("a.message_at")}
         order by a.message_at desc
         limit 500
         """,
@@ -1184,7 +1198,7 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
             select a.*
             from marts.fct_message_audit as a
             inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-            where a.is_counted and {_in_scope(_local_date("a.message_at"))}
+            where a.is_counted and {_in_range("a.message_at")}
         ),
         flagged as (
             select

@@ -150,17 +150,19 @@ REPLY_COLUMNS = {
     "replied_by": "varchar",
     "inbound_message_count": "integer",
     "is_collision": "boolean",
+    "turn_number": "integer",
+    "initiated_by": "varchar",
 }
 REPLIES = [
-    (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False),
-    (SUPPORT, "T2", ts(26, 16), ts(27, 10), 1080, 150, BOB, 1, False),
-    (SUPPORT, "T2", ts(27, 12), ts(27, 13), 60, 60, ALICE, 1, True),
-    (SUPPORT, "T3", ts(30, 8), None, None, None, None, 1, None),
-    (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False),
-    (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False),
-    (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None),
-    (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None),
-    (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False),
+    (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer"),
+    (SUPPORT, "T2", ts(26, 16), ts(27, 10), 1080, 150, BOB, 1, False, 1, "customer"),
+    (SUPPORT, "T2", ts(27, 12), ts(27, 13), 60, 60, ALICE, 1, True, 2, "customer"),
+    (SUPPORT, "T3", ts(30, 8), None, None, None, None, 1, None, 1, "customer"),
+    (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False, 1, "customer"),
+    (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False, 2, "customer"),
+    (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None, 1, "team"),
+    (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None, 1, "customer"),
+    (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False, 1, "customer"),
 ]
 
 MESSAGE_COLUMNS = {
