@@ -293,3 +293,18 @@ def test_last_non_null_carries_a_value_forward(run):
             as t (n, message, folder)
         order by t.n
     """) == [(1, "inbox"), (2, "inbox"), (3, "done"), (4, "done")]
+
+
+def test_min_and_max_by_skip_null_values(run):
+    assert run("""
+        select
+            t.g,
+            {{ min_by_non_null('t.x', 't.n') }},
+            {{ max_by_non_null('t.x', 't.n') }}
+        from (values
+            ('a', null, 1), ('a', 'b', 2), ('a', 'c', 3), ('a', null, 4), ('a', 'z', null),
+            ('e', null, 1)
+        ) as t (g, x, n)
+        group by t.g
+        order by t.g
+    """) == [("a", "b", "c"), ("e", None, None)]

@@ -51,3 +51,32 @@ last_value({{ expr }} ignore nulls)
 {% macro spark__last_non_null(expr) -%}
 last_value({{ expr }}, true)
 {%- endmacro %}
+
+{#-
+    The non-null value of `expr` on the row with the smallest / largest `order_by`, ignoring
+    rows where either is null. DuckDB's arg_min / min_by skip a null `expr`; Spark's min_by
+    would return it, so there the ordering of such rows is nulled away.
+-#}
+{% macro min_by_non_null(expr, order_by) -%}
+{{ return(adapter.dispatch('min_by_non_null', 'mailkpi')(expr, order_by)) }}
+{%- endmacro %}
+
+{% macro default__min_by_non_null(expr, order_by) -%}
+arg_min({{ expr }}, {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__min_by_non_null(expr, order_by) -%}
+min_by({{ expr }}, case when {{ expr }} is not null then {{ order_by }} end)
+{%- endmacro %}
+
+{% macro max_by_non_null(expr, order_by) -%}
+{{ return(adapter.dispatch('max_by_non_null', 'mailkpi')(expr, order_by)) }}
+{%- endmacro %}
+
+{% macro default__max_by_non_null(expr, order_by) -%}
+arg_max({{ expr }}, {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__max_by_non_null(expr, order_by) -%}
+max_by({{ expr }}, case when {{ expr }} is not null then {{ order_by }} end)
+{%- endmacro %}
