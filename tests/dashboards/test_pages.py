@@ -20,6 +20,7 @@ def test_every_page_renders_with_the_data_as_of_date(open_app, page):
     at = open_app(page)
     assert not at.exception
     assert "data as of 31 Mar 2026" in at.caption[0].value
+    assert at.get("download_button"), "every page offers its tables as CSV"
 
 
 def test_overview_cards_last_7_days(open_app):
