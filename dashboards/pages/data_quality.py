@@ -102,20 +102,22 @@ else:
     )
 
 st.subheader("Threads with anomalies")
-ANOMALIES = {
-    "outbound_without_agent": "Reply with no agent: sent as the mailbox (Send As) or from an "
-    "address not listed as an agent",
-    "reply_without_team_message": "Customer's “RE:” opens the thread: the team message it "
-    "answers was never loaded (a Sent Items copy is missing)",
-}
+ANOMALIES = {  # code: (short name for the table, what it means)
+    "outbound_without_agent": ("Reply with no agent", "sent as the mailbox (Send As) or from "
+                               "an address not listed as an agent"),
+    "reply_without_team_message": ("Missing Sent Items copy", "a customer's “RE:” opens the "
+                                   "thread: the team message it answers was never loaded"),
+}  # fmt: skip
 found = queries.anomalies(db, scope)
 if found.empty:
     st.success("No anomalies in this range.")
 else:
-    for code, text in ANOMALIES.items():
-        st.markdown(f"- **{(found['anomaly'] == code).sum():,}** — {text}")
+    for code, (name, meaning) in ANOMALIES.items():
+        st.markdown(f"- **{(found['anomaly'] == code).sum():,}** {name.lower()}: {meaning}")
     ui.table(
-        ui.with_thread_links(found).assign(anomaly=found["anomaly"].map(ANOMALIES)),
+        ui.with_thread_links(found).assign(
+            anomaly=found["anomaly"].map(lambda code: ANOMALIES[code][0])
+        ),
         "anomalies",
         column_order=["thread", "anomaly", "subject", "customer_address", "messages",
                       "first_seen_at", "mailbox_address"],
