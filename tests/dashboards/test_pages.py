@@ -6,6 +6,8 @@ The data's as-of date is 31 Mar 2026, so "Last 7 days" is 25–31 Mar and its pr
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.dashboards.conftest import deltas, metrics
@@ -164,3 +166,17 @@ def test_data_quality_loads_exclusions_and_anomalies(open_app):
     assert at.dataframe[4].value["reason"].tolist() == ["sentDateTime in year 9999"]
     anomalies = at.dataframe[5].value
     assert anomalies["conversation_id"].tolist() == ["T4"]  # the Send As reply
+
+
+def test_custom_range(open_app):
+    at = open_app()
+    at.sidebar.selectbox(key="preset").set_value("Custom").run()
+    at.sidebar.date_input(key="custom_range").set_value(
+        (dt.date(2026, 3, 20), dt.date(2026, 3, 21))
+    ).run()
+    assert not at.exception
+    assert "20 Mar 2026 – 21 Mar 2026" in at.caption[0].value
+    shown = metrics(at)
+    assert shown["New threads"] == "1"  # T4
+    assert shown["Resolved"] == "1"  # T4 on 21 Mar
+    assert shown["Reopen rate"] == "100%"  # T4 came back on 22 Mar
