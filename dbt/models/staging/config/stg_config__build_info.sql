@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        cast(as_of as timestamptz) as as_of,
+        cast(as_of as {{ sql_type('instant') }}) as as_of,
         source as source_name
     from source
 )

@@ -14,7 +14,7 @@ renamed as (
         lower(well_known_name) as well_known_name,
         folder_path,
         coalesce(is_excluded, false) as is_excluded,
-        cast(observed_at as timestamptz) as observed_at
+        cast(observed_at as {{ sql_type('instant') }}) as observed_at
     from source
 )
 

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        cast(observed_at as timestamptz) as observed_at,
+        cast(observed_at as {{ sql_type('instant') }}) as observed_at,
         lower(mailbox_address) as mailbox_address,
         lower(store_address) as store_address,
         folder_id,

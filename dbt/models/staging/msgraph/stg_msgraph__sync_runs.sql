@@ -6,8 +6,8 @@ source as (
 
 renamed as (
     select
-        cast(run_started_at as timestamptz) as run_started_at,
-        cast(run_finished_at as timestamptz) as run_finished_at,
+        cast(run_started_at as {{ sql_type('instant') }}) as run_started_at,
+        cast(run_finished_at as {{ sql_type('instant') }}) as run_finished_at,
         source as source_name,
         lower(mailbox_address) as mailbox_address,
         lower(store_address) as store_address,
