@@ -117,7 +117,7 @@ sequenced as (
 folder_carried as (
     select
         *,
-        last_value(case when not is_removed or is_seed then folder_id end ignore nulls) over (
+        {{ last_non_null('case when not is_removed or is_seed then folder_id end') }} over (
             partition by mailbox_address, store_address, message_id
             order by sequence_number
             rows between unbounded preceding and 1 preceding
@@ -145,28 +145,28 @@ carried as (
         observed_at,
         sequence_number,
         is_seed,
-        last_value(removal_event ignore nulls) over carry as is_removed,
-        last_value(case when not is_removed or is_seed then folder_id end ignore nulls) over carry as current_folder_id,
+        {{ last_non_null('removal_event') }} over carry as is_removed,
+        {{ last_non_null('case when not is_removed or is_seed then folder_id end') }} over carry as current_folder_id,
         folder_id as observed_folder_id,
-        last_value(conversation_id ignore nulls) over carry as conversation_id,
-        last_value(internet_message_id ignore nulls) over carry as internet_message_id,
-        last_value(subject ignore nulls) over carry as subject,
-        last_value(from_address ignore nulls) over carry as from_address,
-        last_value(from_name ignore nulls) over carry as from_name,
-        last_value(sender_address ignore nulls) over carry as sender_address,
-        last_value(sender_name ignore nulls) over carry as sender_name,
-        last_value(to_addresses ignore nulls) over carry as to_addresses,
-        last_value(cc_addresses ignore nulls) over carry as cc_addresses,
-        last_value(recipient_count ignore nulls) over carry as recipient_count,
-        last_value(received_at ignore nulls) over carry as received_at,
-        last_value(sent_at ignore nulls) over carry as sent_at,
-        last_value(created_at ignore nulls) over carry as created_at,
-        last_value(last_modified_at ignore nulls) over carry as last_modified_at,
-        last_value(is_draft ignore nulls) over carry as is_draft,
-        last_value(categories ignore nulls) over carry as categories,
-        last_value(header_auto_submitted ignore nulls) over carry as header_auto_submitted,
-        last_value(header_precedence ignore nulls) over carry as header_precedence,
-        last_value(header_x_auto_response_suppress ignore nulls) over carry as header_x_auto_response_suppress
+        {{ last_non_null('conversation_id') }} over carry as conversation_id,
+        {{ last_non_null('internet_message_id') }} over carry as internet_message_id,
+        {{ last_non_null('subject') }} over carry as subject,
+        {{ last_non_null('from_address') }} over carry as from_address,
+        {{ last_non_null('from_name') }} over carry as from_name,
+        {{ last_non_null('sender_address') }} over carry as sender_address,
+        {{ last_non_null('sender_name') }} over carry as sender_name,
+        {{ last_non_null('to_addresses') }} over carry as to_addresses,
+        {{ last_non_null('cc_addresses') }} over carry as cc_addresses,
+        {{ last_non_null('recipient_count') }} over carry as recipient_count,
+        {{ last_non_null('received_at') }} over carry as received_at,
+        {{ last_non_null('sent_at') }} over carry as sent_at,
+        {{ last_non_null('created_at') }} over carry as created_at,
+        {{ last_non_null('last_modified_at') }} over carry as last_modified_at,
+        {{ last_non_null('is_draft') }} over carry as is_draft,
+        {{ last_non_null('categories') }} over carry as categories,
+        {{ last_non_null('header_auto_submitted') }} over carry as header_auto_submitted,
+        {{ last_non_null('header_precedence') }} over carry as header_precedence,
+        {{ last_non_null('header_x_auto_response_suppress') }} over carry as header_x_auto_response_suppress
     from presence_events
     window carry as (
         partition by mailbox_address, store_address, message_id
