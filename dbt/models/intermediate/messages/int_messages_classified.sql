@@ -44,7 +44,7 @@ copies as (
 mailbox_addresses as (
     select
         mailbox_address,
-        list(address) as addresses
+        {{ sorted_distinct_list('address') }} as addresses
     from team_addresses
     where role in ('mailbox', 'alias')
     group by 1
@@ -75,12 +75,13 @@ copies_addressed as (
         copies_marked.thread_key,
         (
             copies_marked.is_in_team_store
-            or list_has_any(
-                coalesce(copies_marked.to_addresses, []) || coalesce(copies_marked.cc_addresses, []),
-                mailbox_addresses.addresses
-            )
-            or list_contains(mailbox_addresses.addresses, copies_marked.from_address)
-            or list_contains(mailbox_addresses.addresses, copies_marked.sender_address)
+            or {{ lists_overlap(
+                'coalesce(copies_marked.to_addresses, ' ~ empty_text_list() ~ ')'
+                ~ ' || coalesce(copies_marked.cc_addresses, ' ~ empty_text_list() ~ ')',
+                'mailbox_addresses.addresses'
+            ) }}
+            or {{ list_has('mailbox_addresses.addresses', 'copies_marked.from_address') }}
+            or {{ list_has('mailbox_addresses.addresses', 'copies_marked.sender_address') }}
         ) as is_team_copy
     from copies_marked
     inner join mailbox_addresses
@@ -107,7 +108,8 @@ messages as (
     window message_copies as (partition by mailbox_address, message_key)
     qualify row_number() over (
         partition by mailbox_address, message_key
-        order by is_unusable asc, is_in_team_store desc, first_observed_at asc, store_address asc, message_id asc
+        order by
+            is_unusable asc, is_in_team_store desc, first_observed_at asc nulls last, store_address asc, message_id asc
     ) = 1
 ),
 
