@@ -161,7 +161,7 @@ events_numbered as (
                     when 'reopened' then 7
                     else 8
                 end,
-                detail
+                detail nulls last
         ) as bigint) as event_number,
         event_at,
         event_type,

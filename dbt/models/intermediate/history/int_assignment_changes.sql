@@ -19,7 +19,7 @@ events_sequenced as (
         assignment_signal,
         lag(agent_address) over (
             partition by mailbox_address, conversation_id
-            order by assigned_at, agent_address
+            order by assigned_at, agent_address nulls last
         ) as previous_agent_address
     from assignment_events
 ),

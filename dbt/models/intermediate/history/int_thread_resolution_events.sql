@@ -95,7 +95,7 @@ counted_messages as (
         message_at,
         lead(message_at) over (
             partition by mailbox_address, conversation_id
-            order by message_at, internet_message_id
+            order by message_at, internet_message_id nulls last
         ) as next_message_at
     from messages_classified
     where is_counted
@@ -160,7 +160,7 @@ candidates_sequenced as (
         *,
         lag(event_type) over (
             partition by mailbox_address, conversation_id
-            order by event_at, event_type, reason
+            order by event_at, event_type, reason nulls last
         ) as previous_event_type
     from candidates_in_threads
 ),
@@ -174,7 +174,7 @@ resolution_events as (
         reason,
         row_number() over (
             partition by mailbox_address, conversation_id
-            order by event_at, event_type, reason
+            order by event_at, event_type, reason nulls last
         ) as event_number
     from candidates_sequenced
     where

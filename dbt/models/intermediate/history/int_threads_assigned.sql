@@ -32,7 +32,7 @@ events_sequenced as (
     from assignment_events
     window thread_history as (
         partition by mailbox_address, conversation_id
-        order by assigned_at, agent_address
+        order by assigned_at, agent_address nulls last
     )
 ),
 
@@ -40,7 +40,7 @@ assignments_summarized as (
     select
         mailbox_address,
         conversation_id,
-        max_by(agent_address, event_number) as assignee,
+        {{ max_by_non_null('agent_address', 'event_number') }} as assignee,
         min(assigned_at) as first_assigned_at,
         count(case when agent_address != previous_agent_address then 1 end) as reassignment_count
     from events_sequenced

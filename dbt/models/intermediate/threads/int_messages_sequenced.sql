@@ -33,7 +33,7 @@ ordered as (
         *,
         row_number() over (
             partition by mailbox_address, conversation_id
-            order by message_at, direction, internet_message_id
+            order by message_at, direction, internet_message_id nulls last
         ) as thread_sequence
     from counted_messages
 ),
