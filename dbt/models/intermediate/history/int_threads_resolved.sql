@@ -25,7 +25,7 @@ events_summarized as (
         min(case when event_type = 'resolved' then event_at end) as resolved_at,
         max(case when event_type = 'resolved' then event_at end) as last_resolved_at,
         count(case when event_type = 'reopened' then 1 end) as reopen_count,
-        max_by(event_type, event_number) = 'resolved' as is_resolved
+        {{ max_by_non_null('event_type', 'event_number') }} = 'resolved' as is_resolved
     from resolution_events
     group by 1, 2
 ),

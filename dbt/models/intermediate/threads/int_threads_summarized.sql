@@ -19,9 +19,9 @@ thread_messages as (
         conversation_id,
         min(message_at) as started_at,
         max(message_at) as last_message_at,
-        arg_min(direction, thread_sequence) as first_direction,
-        arg_max(direction, thread_sequence) as last_direction,
-        arg_min(subject, thread_sequence) as subject,
+        {{ min_by_non_null('direction', 'thread_sequence') }} as first_direction,
+        {{ max_by_non_null('direction', 'thread_sequence') }} as last_direction,
+        {{ min_by_non_null('subject', 'thread_sequence') }} as subject,
         min(case when direction = 'inbound' then message_at end) as first_inbound_at,
         min(case when direction = 'inbound' then thread_sequence end) as first_inbound_sequence,
         count(case when direction = 'inbound' then 1 end) as inbound_count,
@@ -117,12 +117,12 @@ threads_joined as (
 timed as (
     select
         threads_joined.*,
-        {{ elapsed_minutes('threads_joined.first_inbound_at', 'threads_joined.first_response_at') }}
+        {{ minutes_between('threads_joined.first_inbound_at', 'threads_joined.first_response_at') }}
             as first_response_minutes,
         {{ business_minutes_between('inbound_clock', 'threads_joined.first_inbound_at',
                                     'first_clock', 'threads_joined.first_response_at') }}
             as first_response_business_minutes,
-        {{ elapsed_minutes('threads_joined.first_inbound_at', 'threads_joined.last_response_at') }}
+        {{ minutes_between('threads_joined.first_inbound_at', 'threads_joined.last_response_at') }}
             as last_response_minutes,
         {{ business_minutes_between('inbound_clock', 'threads_joined.first_inbound_at',
                                     'last_clock', 'threads_joined.last_response_at') }}
