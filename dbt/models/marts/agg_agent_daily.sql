@@ -29,7 +29,7 @@ sent_days as (
     select
         messages.mailbox_address,
         messages.responder,
-        cast({{ local_timestamp('messages.sent_at', 'mailboxes.timezone') }} as date) as period_start,
+        cast({{ utc_to_local('messages.sent_at', 'mailboxes.timezone') }} as date) as period_start,
         count(*) as replies
     from messages
     inner join mailboxes on messages.mailbox_address = mailboxes.mailbox_address
@@ -41,7 +41,7 @@ first_response_days as (
     select
         threads.mailbox_address,
         threads.first_responder as responder,
-        cast({{ local_timestamp('threads.first_response_at', 'mailboxes.timezone') }} as date) as period_start,
+        cast({{ utc_to_local('threads.first_response_at', 'mailboxes.timezone') }} as date) as period_start,
         count(*) as threads_first_responded
     from threads
     inner join mailboxes on threads.mailbox_address = mailboxes.mailbox_address

@@ -22,10 +22,10 @@ replies as (
         turns_answered.conversation_id,
         turns_answered.turn_number,
         turns_answered.turn_started_at,
-        cast({{ local_timestamp('turns_answered.turn_started_at', 'mailboxes.timezone') }} as date)
+        cast({{ utc_to_local('turns_answered.turn_started_at', 'mailboxes.timezone') }} as date)
             as turn_started_date,
         turns_answered.replied_at,
-        cast({{ local_timestamp('turns_answered.replied_at', 'mailboxes.timezone') }} as date) as replied_date,
+        cast({{ utc_to_local('turns_answered.replied_at', 'mailboxes.timezone') }} as date) as replied_date,
         turns_answered.reply_minutes,
         turns_answered.reply_business_minutes,
         turns_answered.replied_by,

@@ -53,7 +53,7 @@ timed as (
             when turns_with_next.replied_at is not null then turns_with_next.responder_count >= 2
         end as is_collision,
         turns_with_next.next_turn_started_at,
-        {{ elapsed_minutes('turns_with_next.turn_started_at', 'turns_with_next.replied_at') }} as reply_minutes,
+        {{ minutes_between('turns_with_next.turn_started_at', 'turns_with_next.replied_at') }} as reply_minutes,
         {{ business_minutes_between('start_clock', 'turns_with_next.turn_started_at',
                                     'reply_clock', 'turns_with_next.replied_at') }} as reply_business_minutes
     from turns_with_next

@@ -79,7 +79,7 @@ elapsed as (
             when targets.first_response_sla_clock = 'calendar'
                 then coalesce(
                     targets.first_response_minutes,
-                    {{ elapsed_minutes('targets.first_inbound_at', 'targets.as_of') }}
+                    {{ minutes_between('targets.first_inbound_at', 'targets.as_of') }}
                 )
             else coalesce(
                 targets.first_response_business_minutes,

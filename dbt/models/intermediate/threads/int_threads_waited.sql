@@ -51,11 +51,11 @@ timed as (
     select
         intervals.mailbox_address,
         intervals.conversation_id,
-        {{ elapsed_minutes('intervals.awaiting_from', 'intervals.awaiting_to') }} as awaiting_team_minutes,
+        {{ minutes_between('intervals.awaiting_from', 'intervals.awaiting_to') }} as awaiting_team_minutes,
         {{ business_minutes_between('awaiting_from_clock', 'intervals.awaiting_from',
                                     'awaiting_to_clock', 'intervals.awaiting_to') }}
             as awaiting_team_business_minutes,
-        {{ elapsed_minutes('intervals.waiting_from', 'intervals.waiting_to') }} as waiting_on_customer_minutes,
+        {{ minutes_between('intervals.waiting_from', 'intervals.waiting_to') }} as waiting_on_customer_minutes,
         {{ business_minutes_between('waiting_from_clock', 'intervals.waiting_from',
                                     'waiting_to_clock', 'intervals.waiting_to') }}
             as waiting_on_customer_business_minutes
