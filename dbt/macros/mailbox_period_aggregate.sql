@@ -59,7 +59,7 @@ first_response_periods as (
         {{ local_period_start(period, 'threads.first_inbound_at', 'mailboxes.timezone') }} as period_start,
         avg(threads.first_response_minutes) as avg_first_response_minutes,
         median(threads.first_response_minutes) as median_first_response_minutes,
-        quantile_cont(threads.first_response_minutes, 0.9) as p90_first_response_minutes,
+        {{ percentile_of('threads.first_response_minutes', 0.9) }} as p90_first_response_minutes,
         avg(threads.first_response_business_minutes) as avg_first_response_business_minutes,
         median(threads.first_response_business_minutes) as median_first_response_business_minutes,
         count(case when threads.sla_first_response_status = 'met' then 1 end) as sla_met_threads,
@@ -92,7 +92,7 @@ turn_periods as (
         count(case when replies.is_collision then 1 end) as collided_turns,
         avg(replies.reply_minutes) as avg_reply_minutes,
         median(replies.reply_minutes) as median_reply_minutes,
-        quantile_cont(replies.reply_minutes, 0.9) as p90_reply_minutes,
+        {{ percentile_of('replies.reply_minutes', 0.9) }} as p90_reply_minutes,
         avg(replies.reply_business_minutes) as avg_reply_business_minutes,
         median(replies.reply_business_minutes) as median_reply_business_minutes
     from replies
@@ -124,11 +124,7 @@ period_bounds as (
 periods as (
     select
         mailbox_address,
-        cast(
-            unnest(generate_series(
-                cast(first_period_start as timestamp), cast(last_period_start as timestamp), interval 1 {{ period }}
-            )) as date
-        ) as period_start
+        {{ period_starts('first_period_start', 'last_period_start', period) }} as period_start
     from period_bounds
 ),
 
@@ -195,5 +191,5 @@ select * from aggregated
 
 {#- First local date of the `day`, ISO `week` (Monday) or calendar `month` holding a UTC instant. -#}
 {% macro local_period_start(period, instant, time_zone) -%}
-cast(date_trunc('{{ period }}', {{ local_timestamp(instant, time_zone) }}) as date)
+cast(date_trunc('{{ period }}', {{ utc_to_local(instant, time_zone) }}) as date)
 {%- endmacro %}

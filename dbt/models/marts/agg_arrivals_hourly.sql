@@ -16,7 +16,7 @@ build_info as (
 slots as (
     select
         mailboxes.mailbox_address,
-        cast(unnest(range(1, 8)) as integer) as iso_dow
+        {{ integer_series(1, 7) }} as iso_dow
     from mailboxes
 ),
 
@@ -24,17 +24,17 @@ hour_slots as (
     select
         mailbox_address,
         iso_dow,
-        cast(unnest(range(0, 24)) as integer) as local_hour
+        {{ integer_series(0, 23) }} as local_hour
     from slots
 ),
 
 arrivals as (
     select
         messages.mailbox_address,
-        cast(isodow({{ local_timestamp('messages.received_at', 'mailboxes.timezone') }}) as integer) as iso_dow,
-        cast(hour({{ local_timestamp('messages.received_at', 'mailboxes.timezone') }}) as integer) as local_hour,
+        cast({{ iso_day_of_week(utc_to_local('messages.received_at', 'mailboxes.timezone')) }} as integer) as iso_dow,
+        cast(hour({{ utc_to_local('messages.received_at', 'mailboxes.timezone') }}) as integer) as local_hour,
         count(*) as inbound_messages,
-        count(distinct cast({{ local_timestamp('messages.received_at', 'mailboxes.timezone') }} as date))
+        count(distinct cast({{ utc_to_local('messages.received_at', 'mailboxes.timezone') }} as date))
             as days_with_arrivals
     from messages
     inner join mailboxes on messages.mailbox_address = mailboxes.mailbox_address

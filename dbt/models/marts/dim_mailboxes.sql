@@ -15,7 +15,7 @@ build_info as (
 aliases as (
     select
         mailbox_address,
-        list(address order by address) as aliases
+        {{ sorted_distinct_list('address') }} as aliases
     from team_addresses
     where role = 'alias'
     group by 1
@@ -29,7 +29,7 @@ described as (
         mailboxes.timezone,
         mailboxes.assignment,
         mailboxes.agent_mailboxes,
-        coalesce(aliases.aliases, cast([] as varchar[])) as aliases,
+        coalesce(aliases.aliases, {{ empty_text_list() }}) as aliases,
         mailboxes.resolution_idle_hours,
         mailboxes.first_response_sla_minutes,
         mailboxes.first_response_sla_clock,

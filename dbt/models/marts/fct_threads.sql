@@ -35,7 +35,7 @@ resolution_timed as (
         threads_resolved.resolved_at,
         threads_resolved.is_resolved,
         threads_resolved.reopen_count,
-        {{ elapsed_minutes('threads_summarized.first_inbound_at', 'threads_resolved.resolved_at') }}
+        {{ minutes_between('threads_summarized.first_inbound_at', 'threads_resolved.resolved_at') }}
             as resolution_minutes,
         {{ business_minutes_between('inbound_clock', 'threads_summarized.first_inbound_at',
                                     'resolved_clock', 'threads_resolved.resolved_at') }}
@@ -82,7 +82,7 @@ threads_joined as (
         threads_sla_evaluated.sla_tier,
         threads_sla_evaluated.first_response_sla_minutes,
         threads_sla_evaluated.first_response_sla_clock,
-        coalesce(threads_topics.topics, cast([] as varchar[])) as topics,
+        coalesce(threads_topics.topics, {{ empty_text_list() }}) as topics,
         threads_summarized.turn_count,
         threads_summarized.answered_turn_count,
         threads_summarized.collision_turns,

@@ -48,7 +48,7 @@ categories_now as (
         observed_at,
         changed_at,
         previous_categories,
-        unnest(categories) as category
+        {{ unnest_list('categories') }} as category
     from states_with_previous
 ),
 
@@ -61,7 +61,7 @@ categories_before as (
         observed_at,
         changed_at,
         categories,
-        unnest(previous_categories) as category
+        {{ unnest_list('previous_categories') }} as category
     from states_with_previous
 ),
 

@@ -37,7 +37,7 @@ copy_categories as (
     select
         mailbox_address,
         message_key,
-        unnest(categories) as category
+        {{ unnest_list('categories') }} as category
     from copies_latest
 ),
 
