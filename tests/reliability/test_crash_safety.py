@@ -2,9 +2,10 @@
 
 Design, to keep the run short: one uninterrupted reference build is timed, which gives
 the timeline of the extract/load phase and of the dbt phase. Kill points are seeded
-fractions of that timeline. Kills in the extract/load phase hit `mailkpi build`; kills in
-the dbt phase hit `mailkpi transform` on a copy of the reference (a nightly rebuild of a
-complete file: the build's second half, without paying for the extract again). Each kill
+fractions of that timeline. Kills in the extract/load phase hit `mailkpi build` (counted
+from its start); kills in the dbt phase hit `mailkpi transform` on a copy of the reference
+(a nightly rebuild of a complete file: the build's second half, without paying for the
+extract again), counted from dbt's first output line. Each kill
 costs only its offset, and kills go on until the wanted number landed. After every kill
 the file must hold exactly the bytes it held before the run, or (killed after its swap)
 the complete new build, and no process of the killed build may live on; a run that ended
@@ -65,10 +66,17 @@ class Run:
         self._reader.join(timeout=30)
         return code
 
-    def kill_at(self, offset: float) -> bool:
-        """SIGKILL the `mailkpi` process (not its children) at `offset` s; False if it ended."""
+    def kill_at(self, offset: float, after: str | None = None) -> bool:
+        """SIGKILL the `mailkpi` process (not its children) `offset` s after its start, or
+        after the output line containing `after`; False if it ended before."""
+        start = self.started
+        while after and self.process.poll() is None:
+            if (seen := self.seen(after)) is not None:
+                start += seen
+                break
+            time.sleep(0.05)
         try:
-            self.process.wait(timeout=max(0.0, offset - (time.monotonic() - self.started)))
+            self.process.wait(timeout=max(0.0, offset - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.finish()
@@ -136,14 +144,14 @@ def test_kill_9_anywhere_then_rerun_equals_an_uninterrupted_build(tmp_path):
     kills = {"extract/load": 0, "transform": 0}
     finished = 0
 
-    def kill_runs(args: tuple[str, ...], phase_seconds: float, wanted: int) -> None:
+    def kill_runs(args: tuple[str, ...], phase_seconds: float, wanted: int, after=None) -> None:
         """Start `mailkpi *args` and SIGKILL it at seeded points until `wanted` kills landed."""
         nonlocal finished
         landed = 0
         for _ in range(wanted * 2):
             before = fingerprint(victim)
             run = Run(*args)
-            killed = run.kill_at(rng.uniform(0.02, 0.98) * phase_seconds)
+            killed = run.kill_at(rng.uniform(0.02, 0.98) * phase_seconds, after)
             phase = "transform" if run.seen(DBT_STARTED) else "extract/load"
             assert not wait_for_no_survivors(victim), f"a child of a run killed in {phase} lives on"
             assert run.process.returncode in (-9, 0), run.output()[-3000:]
@@ -163,7 +171,7 @@ def test_kill_9_anywhere_then_rerun_equals_an_uninterrupted_build(tmp_path):
     # a nightly rebuild of a complete file, killed inside dbt
     victim.unlink(missing_ok=True)
     shutil.copyfile(reference, victim)
-    kill_runs(("transform", "--duckdb", str(victim)), dbt_phase, TRANSFORM_KILLS)
+    kill_runs(("transform", "--duckdb", str(victim)), dbt_phase, TRANSFORM_KILLS, DBT_STARTED)
 
     final = Run("build", *demo, "--duckdb", str(victim), "-v")
     assert final.finish() == 0, final.output()[-3000:]
