@@ -29,6 +29,9 @@ REQUIRED_MARTS = (
     "fct_messages",
     "fct_message_audit",
     "agg_backlog_daily",
+    "agg_thread_states_daily",
+    "agg_agent_reassignments_daily",
+    "fct_thread_events",
     "fct_sync_runs",
     "fct_quarantined_items",
     "dim_mailboxes",
@@ -559,6 +562,16 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
             where t.assignee is not null
             group by all
         ),
+        handovers as (
+            select
+                h.agent_address as responder,
+                sum(h.reassignments_in) as reassignments_in,
+                sum(h.reassignments_out) as reassignments_out
+            from marts.agg_agent_reassignments_daily as h
+            where list_contains($mailboxes, h.mailbox_address)
+                and h.period_start between $start and $end
+            group by all
+        ),
         responders as (
             select responder from agents
             union
@@ -576,13 +589,16 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
             u.median_reply_minutes,
             coalesce(u.collisions, 0) as collisions,
             coalesce(g.open_assigned, 0) as open_assigned,
-            coalesce(g.reassigned_threads, 0) as reassigned_threads
+            coalesce(g.reassigned_threads, 0) as reassigned_threads,
+            coalesce(h.reassignments_in, 0) as reassignments_in,
+            coalesce(h.reassignments_out, 0) as reassignments_out
         from responders as p
         left join agents as a on p.responder is not distinct from a.responder
         left join sent as s on p.responder is not distinct from s.responder
         left join firsts as f on p.responder is not distinct from f.responder
         left join turns as u on p.responder is not distinct from u.responder
         left join assigned as g on p.responder is not distinct from g.responder
+        left join handovers as h on p.responder = h.responder
         where {_agent_row(scope)}
         order by p.responder is null, replies_sent desc, agent
         """,
@@ -759,6 +775,34 @@ def state_now(db: Database, scope: Scope) -> pd.DataFrame:
         group by all
         """,
         _params(scope),
+    )
+
+
+@_cached
+def state_trend(db: Database, scope: Scope) -> pd.DataFrame:
+    """Threads per state at the end of each period (its last day inside the range; every
+    agent: the daily state mart is per mailbox)."""
+    return _frame(
+        db,
+        """
+        with days as (
+            select
+                *,
+                cast(date_trunc($grain, period_start) as date) as period,
+                max(period_start) over (
+                    partition by mailbox_address, date_trunc($grain, period_start)
+                ) as last_day
+            from marts.agg_thread_states_daily
+            where list_contains($mailboxes, mailbox_address)
+                and period_start between $start and $end
+        )
+        select period as period_start, status, sum(thread_count) as threads
+        from days
+        where period_start = last_day
+        group by all
+        order by period_start, status
+        """,
+        _params(scope, grain=scope.grain),
     )
 
 
@@ -994,6 +1038,27 @@ def thread_messages(db: Database, mailbox: str, conversation: str) -> pd.DataFra
         inner join marts.dim_mailboxes as m on a.mailbox_address = m.mailbox_address
         where a.mailbox_address = $mailbox and a.conversation_id = $conversation
         order by a.message_at, a.internet_message_id
+        """,
+        {"mailbox": mailbox, "conversation": conversation},
+    )
+
+
+@_cached
+def thread_events(db: Database, mailbox: str, conversation: str) -> pd.DataFrame:
+    """The thread's timeline: messages, folder moves, category changes, assignments,
+    resolutions and reopens in order, times local to the mailbox."""
+    return _frame(
+        db,
+        """
+        select
+            timezone(m.timezone, e.event_at) as event_at,
+            e.event_type,
+            e.detail,
+            e.agent_address
+        from marts.fct_thread_events as e
+        inner join marts.dim_mailboxes as m on e.mailbox_address = m.mailbox_address
+        where e.mailbox_address = $mailbox and e.conversation_id = $conversation
+        order by e.event_number
         """,
         {"mailbox": mailbox, "conversation": conversation},
     )

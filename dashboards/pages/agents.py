@@ -25,27 +25,47 @@ COLUMNS = {  # column: (heading, what it counts)
     "median_reply_hours": ("Median reply time", "Over the turns this responder answered."),
     "collisions": ("Collisions", "Turns this responder answered where another responder also "
                    "answered before the customer wrote again."),
+}  # fmt: skip
+ASSIGNMENT_COLUMNS = {
+    "agent": ("Agent", None),
     "open_assigned": ("Open assigned", "Threads assigned to this agent and not resolved, as "
                       "of the data."),
+    "reassignments_in": ("Taken over", "Times in the range a thread passed to this agent "
+                         "from another agent."),
+    "reassignments_out": ("Handed over", "Times in the range a thread passed from this agent "
+                          "to another agent."),
     "reassigned_threads": ("Reassigned threads", "Threads now assigned to this agent that "
-                           "changed agent at least once."),
+                           "changed agent at least once, at any time."),
 }  # fmt: skip
-shown = activity.assign(
-    median_first_response_hours=activity["median_first_response_minutes"] / 60,
-    median_reply_hours=activity["median_reply_minutes"] / 60,
-)[list(COLUMNS)]
-ui.table(
-    shown,
-    "agents",
-    column_config={
+
+
+def column_config(columns: dict[str, tuple[str, str | None]]) -> dict:
+    return {
         column: st.column_config.NumberColumn(
             label, help=help, format="%.1f h" if column.endswith("_hours") else None
         )
         if help
         else label
-        for column, (label, help) in COLUMNS.items()
-    },
+        for column, (label, help) in columns.items()
+    }
+
+
+shown = activity.assign(
+    median_first_response_hours=activity["median_first_response_minutes"] / 60,
+    median_reply_hours=activity["median_reply_minutes"] / 60,
 )
+ui.table(shown[list(COLUMNS)], "agents", column_config=column_config(COLUMNS))
+
+st.subheader("Assignments and handovers")
+agents_only = shown[shown["agent_address"].notna()][list(ASSIGNMENT_COLUMNS)]
+if agents_only.empty:
+    st.info("Replies sent as the shared mailbox are assigned to nobody.")
+else:
+    ui.table(agents_only, "assignments", column_config=column_config(ASSIGNMENT_COLUMNS))
+    st.caption(
+        "A thread is handed over when the mailbox's assignment signal (a category, a folder "
+        "or the agent who replies) names a different agent than before."
+    )
 
 st.subheader("Replies sent")
 trend = queries.agent_replies_trend(db, scope)

@@ -9,6 +9,16 @@ from dashboards.scope import SHARED_MAILBOX_LABEL
 db, scope = page("Threads")
 
 DATETIME = "D MMM YYYY, HH:mm"
+EVENT_LABELS = {
+    "message_in": "Customer wrote",
+    "message_out": "Team wrote",
+    "moved": "Moved",
+    "categorized": "Category",
+    "assigned": "Assigned",
+    "reassigned": "Reassigned",
+    "resolved": "Resolved",
+    "reopened": "Reopened",
+}
 
 # A link from another page (?mailbox=…&conversation=…) opens that thread directly.
 linked = (st.query_params.get("mailbox"), st.query_params.get("conversation"))
@@ -87,6 +97,25 @@ facts = {
 }
 for col, (label, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     col.markdown(f"**{label}**  \n{value}")
+
+st.markdown("**Timeline**: counted messages, folder moves, categories, assignments, resolutions")
+events = queries.thread_events(db, mailbox, conversation)
+events["event_type"] = events["event_type"].map(EVENT_LABELS)
+outbound_events = events["event_type"] == EVENT_LABELS["message_out"]
+events["agent_address"] = events["agent_address"].where(
+    ~outbound_events, events["agent_address"].fillna(SHARED_MAILBOX_LABEL)
+)
+ui.table(
+    events,
+    "thread_events",
+    height=min(35 * (len(events) + 1) + 3, 900),
+    column_config={
+        "event_at": st.column_config.DatetimeColumn("When", format=DATETIME),
+        "event_type": "Event",
+        "detail": "Detail",
+        "agent_address": "Agent",
+    },
+)
 
 st.markdown("**Messages**, counted or not")
 messages = queries.thread_messages(db, mailbox, conversation)

@@ -7,6 +7,9 @@ from dashboards import charts, queries, ui
 from dashboards.filters import page
 
 db, scope = page("Workload")
+# one colour per state in both state charts
+STATE_COLORS = alt.Scale(domain=list(ui.STATE_LABELS.values()), scheme="tableau10")
+OPEN_STATES = [label for state, label in ui.STATE_LABELS.items() if state != "resolved"]
 
 
 st.subheader("Messages and new threads")
@@ -38,13 +41,48 @@ else:
                 axis=alt.Axis(labelLimit=220),
             ),
             x=alt.X("threads:Q", title="Threads"),
-            color=alt.Color("state:N", legend=None, scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color("state:N", legend=None, scale=STATE_COLORS),
             tooltip=["state:N", "threads:Q"],
         )
     )
     st.altair_chart(chart, width="stretch")
     st.caption(
         "State as of the data's as-of time, of threads with a message since the range began."
+    )
+
+st.subheader("Threads by state over time")
+trend = queries.state_trend(db, scope)
+if trend.empty:
+    st.info("No threads in this range.")
+else:
+    trend["state"] = trend["status"].map(ui.STATE_LABELS)
+    trend["stack"] = trend["status"].map(list(ui.STATE_LABELS).index)
+    open_trend = trend[trend["status"] != "resolved"]
+    bands, x = charts.period_bands(open_trend, scope.grain)
+    chart = (
+        alt.Chart(bands)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("threads:Q", title="Open threads"),
+            color=alt.Color(
+                "state:N",
+                title=None,
+                scale=STATE_COLORS,
+                legend=alt.Legend(orient="top", values=OPEN_STATES),
+            ),
+            order=alt.Order("stack:Q"),
+            tooltip=["period:O", "state:N", "threads:Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+    resolved = trend.loc[trend["status"] == "resolved", "threads"]
+    st.caption(
+        f"Open threads in each state at the end of each {scope.grain}"
+        + ("" if scope.grain == "day" else f" (or of the range, for a {scope.grain} it cuts)")
+        + ", in all the selected mailboxes: the agent filter does not apply here. Resolved "
+        f"threads only add up and are left out: {int(resolved.iloc[-1]):,} at the end of "
+        "the range."
     )
 
 st.subheader("By topic")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -42,3 +44,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 def deltas(at: AppTest) -> dict[str, str]:
     return {m.label: m.delta for m in at.metric}
+
+
+def chart_data(at: AppTest, index: int) -> pd.DataFrame:
+    """The rows behind the page's `index`-th Altair chart."""
+    chart = at.get("vega_lite_chart")[index].proto
+    return pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()

@@ -13,6 +13,13 @@ Sales (America/New_York). Times below are UTC; British Summer Time starts on 29 
   T6 sales    customer 27 Mar 14:00, Dave 14:45 (45)                      resolved 28 Mar
   T7 support  customer 31 Mar 08:45, unanswered: 195 of its 240 minutes used (at risk)
 
+Support assigns by category, Sales by responder. Besides the messages, the threads' timelines
+(fct_thread_events) hold: T1 Alice's category and assignment 25 Mar 09:35, both messages moved
+Inbox -> Done 26 Mar 10:00, resolving it; T2 Alice 26 Mar 16:30, reassigned to Bob 27 Mar
+09:50; T3 category Billing 30 Mar 08:10; T4 Alice 20 Mar 10:30, moved to Done and resolved
+21 Mar 09:00, reopened by the customer 22 Mar 10:00; T6 Dave at his reply, resolved 28 Mar
+12:00 (idle). The per-agent reassignments and the threads per state and day follow from them.
+
 The audit mart adds two messages that do not count: an out-of-office in T1 and a draft in T3.
 Loads: support's store was read on 30 and 31 Mar, sales's on 31 Mar; one item quarantined.
 """
@@ -261,6 +268,105 @@ def _backlog() -> list[tuple]:
     return rows
 
 
+# (conversation, at, event_type, detail, agent): every event but the messages
+EVENTS = [
+    ("T1", ts(25, 9, 35), "categorized", "added Alice (2 messages)", None),
+    ("T1", ts(25, 9, 35), "assigned", f"to {ALICE} (by category)", ALICE),
+    ("T1", ts(26, 10), "moved", "Inbox → Done (2 messages)", None),
+    ("T1", ts(26, 10), "resolved", "moved to a resolved folder", None),
+    ("T2", ts(26, 16, 30), "assigned", f"to {ALICE} (by category)", ALICE),
+    ("T2", ts(27, 9, 50), "reassigned", f"from {ALICE} to {BOB} (by category)", BOB),
+    ("T3", ts(30, 8, 10), "categorized", "added Billing", None),
+    ("T4", ts(20, 10, 30), "assigned", f"to {ALICE} (by category)", ALICE),
+    ("T4", ts(21, 9), "moved", "Inbox → Done (2 messages)", None),
+    ("T4", ts(21, 9), "resolved", "moved to a resolved folder", None),
+    ("T4", ts(22, 10), "reopened", "the customer wrote again", None),
+    ("T6", ts(27, 14, 45), "assigned", f"to {DAVE} (by responder)", DAVE),
+    ("T6", ts(28, 12), "resolved", "no customer message within the idle time after this reply",
+     None),
+]  # fmt: skip
+EVENT_ORDER = ["message_in", "message_out", "categorized", "moved", "assigned", "reassigned",
+               "reopened", "resolved"]  # fmt: skip
+THREAD_EVENT_COLUMNS = {
+    "mailbox_address": "varchar",
+    "conversation_id": "varchar",
+    "event_number": "bigint",
+    "event_at": "timestamptz",
+    "event_type": "varchar",
+    "detail": "varchar",
+    "agent_address": "varchar",
+}
+
+
+def _thread_events() -> list[tuple]:
+    """fct_thread_events: the counted messages and EVENTS, numbered per thread in time order."""
+    mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
+    events = [
+        (conv, at, f"message_{'in' if direction == 'inbound' else 'out'}", f"from {sender}", who)
+        for _box, conv, _id, direction, sender, who, at, *_ in _messages()
+    ] + EVENTS
+    events.sort(key=lambda e: (e[0], e[1], EVENT_ORDER.index(e[2]), e[3]))
+    rows, number = [], {}
+    for conv, at, kind, detail, agent in events:
+        number[conv] = number.get(conv, 0) + 1
+        rows.append((mailbox[conv], conv, number[conv], at, kind, detail, agent))
+    return rows
+
+
+def _reassignments() -> list[tuple]:
+    """agg_agent_reassignments_daily from the assigned / reassigned events."""
+    mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
+    counts: dict[tuple, list[int]] = {}
+    for conv, at, kind, detail, agent in EVENTS:
+        if kind not in ("assigned", "reassigned"):
+            continue
+        day = _local_day(at, mailbox[conv])
+        counts.setdefault((mailbox[conv], agent, day), [0, 0, 0])[kind == "reassigned"] += 1
+        if kind == "reassigned":
+            previous = detail.split()[1]
+            counts.setdefault((mailbox[conv], previous, day), [0, 0, 0])[2] += 1
+    return [(*key, *values) for key, values in sorted(counts.items())]
+
+
+STATES = ("new", "assigned", "awaiting_response", "waiting_on_customer", "resolved")
+
+
+def thread_states(box: str, day: dt.date) -> dict[str, str]:
+    """Each thread's state at the end of a local day (metrics.md "Status", first match)."""
+    done = [e for e in _thread_events() if e[0] == box and _local_day(e[3], box) <= day]
+    states = {}
+    for t in THREADS:
+        if t["mailbox_address"] != box or _local_day(t["started_at"], box) > day:
+            continue
+        mine = [e for e in done if e[1] == t["conversation_id"]]
+        kinds = [e[4] for e in mine]
+        messages = [k for k in kinds if k.startswith("message_")]
+        resolutions = [k for k in kinds if k in ("resolved", "reopened")]
+        if resolutions and resolutions[-1] == "resolved":
+            states[t["conversation_id"]] = "resolved"
+        elif messages[-1] == "message_out":
+            states[t["conversation_id"]] = "waiting_on_customer"
+        elif "message_out" in messages:
+            states[t["conversation_id"]] = "awaiting_response"
+        elif "assigned" in kinds:
+            states[t["conversation_id"]] = "assigned"
+        else:
+            states[t["conversation_id"]] = "new"
+    return states
+
+
+def _states_daily() -> list[tuple]:
+    """agg_thread_states_daily: every state on every day from the mailbox's first thread."""
+    rows = []
+    for box in ZONES:
+        day = min(_local_day(t["started_at"], box) for t in THREADS if t["mailbox_address"] == box)
+        while day <= _local_day(AS_OF, box):
+            states = list(thread_states(box, day).values())
+            rows += [(box, day, state, states.count(state)) for state in STATES]
+            day += dt.timedelta(days=1)
+    return rows
+
+
 SYNC_RUN_COLUMNS = {
     "mailbox_address": "varchar",
     "store_address": "varchar",
@@ -327,6 +433,22 @@ def build(path: Path) -> Path:
              "resolved_threads": "bigint", "reopened_threads": "bigint",
              "open_threads": "bigint"},
             _backlog(),
+        )  # fmt: skip
+        _create(con, "fct_thread_events", THREAD_EVENT_COLUMNS, _thread_events())
+        _create(
+            con,
+            "agg_agent_reassignments_daily",
+            {"mailbox_address": "varchar", "agent_address": "varchar", "period_start": "date",
+             "first_assignments": "bigint", "reassignments_in": "bigint",
+             "reassignments_out": "bigint"},
+            _reassignments(),
+        )  # fmt: skip
+        _create(
+            con,
+            "agg_thread_states_daily",
+            {"mailbox_address": "varchar", "period_start": "date", "status": "varchar",
+             "thread_count": "bigint"},
+            _states_daily(),
         )  # fmt: skip
         _create(
             con,

@@ -10,8 +10,9 @@ import datetime as dt
 
 import pytest
 
-from tests.dashboards.conftest import deltas, metrics
-from tests.dashboards.fixture_marts import ALICE
+from tests.dashboards import fixture_marts
+from tests.dashboards.conftest import chart_data, deltas, metrics
+from tests.dashboards.fixture_marts import ALICE, BOB
 
 PAGES = ["overview", "response_times", "agents", "workload", "sla_backlog", "threads",
          "data_quality"]  # fmt: skip
@@ -116,6 +117,26 @@ def test_agents_table_counts_each_responder(open_app):
     assert table.loc["Alice Smith", "collisions"] == 1
     assert table.loc["Shared mailbox (Send As)", "threads_first_responded"] == 1
     assert table.loc["Bob Jones", "median_reply_hours"] == pytest.approx(2.5)  # 150 min
+    assignments = at.dataframe[1].value.set_index("agent")
+    assert "Shared mailbox (Send As)" not in assignments.index
+    # T2 passed from Alice to Bob on 27 Mar; nobody else changed hands.
+    assert assignments.loc["Bob Jones", "reassignments_in"] == 1
+    assert assignments.loc["Alice Smith", "reassignments_out"] == 1
+    assert assignments["reassignments_in"].sum() == assignments["reassignments_out"].sum() == 1
+    # Open and assigned: T4 (Alice) and T2 (Bob); T1 and T6 are resolved.
+    assert assignments["open_assigned"].to_dict() == {
+        "Alice Smith": 1, "Bob Jones": 1, "Carol White": 0, "Dave Brown": 0,
+    }  # fmt: skip
+
+
+def test_agents_reassignments_follow_the_range(open_app):
+    at = open_app("agents", preset="Custom")
+    at.sidebar.date_input(key="custom_range").set_value(
+        (dt.date(2026, 3, 28), dt.date(2026, 3, 31))
+    ).run()
+    assignments = at.dataframe[1].value.set_index("agent")
+    assert assignments["reassignments_in"].sum() == 0  # the handover was on 27 Mar
+    assert assignments.loc["Bob Jones", "reassigned_threads"] == 1  # at any time
 
 
 def test_workload_topics(open_app):
@@ -124,6 +145,37 @@ def test_workload_topics(open_app):
     # Customer threads started 25–31 Mar: T1, T3 billing; T2 technical; T6, T7 none.
     assert topics["threads"].to_dict() == {"billing": 2, "(no topic)": 2, "technical": 1}
     assert topics.loc["billing", "open_threads"] == 1  # T3
+
+
+def test_fixture_states_end_as_the_threads_status():
+    """The fixture's daily states, replayed from its events, end at fct_threads.status."""
+    for box in fixture_marts.ZONES:
+        states = fixture_marts.thread_states(
+            box, fixture_marts._local_day(fixture_marts.AS_OF, box)
+        )
+        expected = {t["conversation_id"]: t["status"] for t in fixture_marts.THREADS
+                    if t["mailbox_address"] == box}  # fmt: skip
+        assert states == expected
+
+
+def test_workload_states_over_time(open_app):
+    at = open_app("workload")
+    bars = chart_data(at, 2)
+    per_day = bars.pivot_table(index="period", columns="status", values="threads").fillna(0)
+    # 25 Mar: T1 and T4 answered. 27 Mar: T2, T4, T6 answered; the customer answered T5's
+    # opening message. 31 Mar: T3 and T7 new as well.
+    assert per_day.loc["25 Mar"].to_dict() == {
+        "new": 0, "assigned": 0, "awaiting_response": 0, "waiting_on_customer": 2,
+    }  # fmt: skip
+    assert per_day.loc["27 Mar", "waiting_on_customer"] == 3
+    assert per_day.loc["27 Mar", "awaiting_response"] == 1
+    assert per_day.loc["31 Mar"].to_dict() == {
+        "new": 2, "assigned": 0, "awaiting_response": 1, "waiting_on_customer": 2,
+    }  # fmt: skip
+    assert any("2 at the end of the range" in c.value for c in at.caption)  # T1, T6 resolved
+    at.sidebar.segmented_control(key="grain").set_value("week").run()
+    weekly = chart_data(at, 2).groupby("period")["threads"].sum().to_dict()
+    assert weekly == {"23 Mar": 3, "30 Mar": 5}  # open on Sun 29 Mar: T2, T4, T5
 
 
 def test_sla_watchlist_breached_and_at_risk(open_app):
@@ -138,14 +190,34 @@ def test_sla_watchlist_breached_and_at_risk(open_app):
 
 def test_thread_timeline_opened_by_link(open_app):
     at = open_app("threads", mailbox="support@contoso.com", conversation="T1")
-    messages = at.dataframe[1].value
+    messages = at.dataframe[2].value
     assert messages["why"].tolist() == [
         "counted",
         "automated subject (out of office, undeliverable…)",
         "counted",
     ]
-    turns = at.dataframe[2].value
+    turns = at.dataframe[3].value
     assert turns["replied_by"].tolist() == [ALICE]
+
+
+def test_thread_timeline_interleaves_moves_and_assignments(open_app):
+    at = open_app("threads", mailbox="support@contoso.com", conversation="T2")
+    timeline = at.dataframe[1].value
+    assert timeline["event_type"].tolist() == [
+        "Customer wrote", "Assigned", "Reassigned", "Team wrote", "Customer wrote",
+        "Team wrote", "Team wrote",
+    ]  # fmt: skip
+    assert timeline["detail"].iloc[2] == f"from {ALICE} to {BOB} (by category)"
+    # Times are local: 26 Mar 16:30 UTC is 16:30 GMT, 27 Mar 09:50 UTC is 09:50 GMT.
+    assert timeline["event_at"].iloc[2].strftime("%d %b %H:%M") == "27 Mar 09:50"
+    at = open_app("threads", mailbox="support@contoso.com", conversation="T4")
+    timeline = at.dataframe[1].value
+    assert timeline["event_type"].tolist() == [
+        "Customer wrote", "Assigned", "Team wrote", "Moved", "Resolved", "Customer wrote",
+        "Reopened", "Team wrote",
+    ]  # fmt: skip
+    assert timeline["detail"].iloc[3] == "Inbox → Done (2 messages)"
+    assert timeline["agent_address"].iloc[2] == "Shared mailbox (Send As)"
 
 
 def test_thread_search(open_app):
