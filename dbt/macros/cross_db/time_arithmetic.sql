@@ -9,8 +9,9 @@
 ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 60000000.0)
 {%- endmacro %}
 
+{#- A double, as DuckDB's: Spark divides by the literal 60000000.0 as a decimal. -#}
 {% macro spark__minutes_between(start_at, end_at) -%}
-((unix_micros({{ end_at }}) - unix_micros({{ start_at }})) / 60000000.0)
+(cast(unix_micros({{ end_at }}) - unix_micros({{ start_at }}) as double) / 60000000)
 {%- endmacro %}
 
 {#- A timestamp plus a whole number of minutes (negative goes back). -#}
