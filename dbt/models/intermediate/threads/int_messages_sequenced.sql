@@ -31,10 +31,11 @@ counted_messages as (
 ordered as (
     select
         *,
-        row_number() over (
+        -- bigint as in DuckDB; Spark's row_number() is an int
+        cast(row_number() over (
             partition by mailbox_address, conversation_id
             order by message_at, direction, internet_message_id nulls last
-        ) as thread_sequence
+        ) as bigint) as thread_sequence
     from counted_messages
 ),
 
