@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import privacy
-from .config import Config
+from . import lake, privacy
+from .config import Config, ConfigError
 from .database import exclusive_build, staged_copy
 from .extract import ExtractResult, check_resync, extract, resolve_source
 from .transform import dbt_build, prepare
@@ -76,8 +76,17 @@ def run(
     demo_messages: int | None = None,
     resync: tuple[str, ...] = (),
 ) -> BuildSummary:
-    """Extract and/or transform into `path`; the file changes only if every step succeeds."""
+    """Extract and/or transform into `path`; the file changes only if every step succeeds.
+
+    With MAILKPI_TARGET=spark the tables go to the lake and the Spark warehouse instead.
+    """
     started = time.monotonic()
+    if lake.spark_target():
+        if config.privacy.pseudonymize_customers:
+            raise ConfigError("privacy.pseudonymize_customers: not available on the Spark target")
+        return _run_on_spark(
+            config, source, do_extract, do_transform, full_refresh, demo_messages, resync
+        )
     # first: a missing key must not cost a whole extract
     key = (
         privacy.pseudonym_key() if do_transform and config.privacy.pseudonymize_customers else None
@@ -106,3 +115,36 @@ def run(
         seconds=time.monotonic() - started,
         loaded=loaded,
     )
+
+
+def _run_on_spark(
+    config: Config,
+    source: str | None,
+    do_extract: bool,
+    do_transform: bool,
+    full_refresh: bool,
+    demo_messages: int | None,
+    resync: tuple[str, ...],
+) -> BuildSummary:
+    """dlt into the lake's Parquet folders, config beside them, dbt with the `spark` target."""
+    started = time.monotonic()
+    folder, warehouse = lake.lake_path(), lake.warehouse_path()
+    source = resolve_source(source) if do_extract else source or "existing"
+    resync = check_resync(config, source, resync) if do_extract else ()
+    loaded = None
+    if do_extract:
+        loaded = extract(
+            folder, config, source, demo_messages=demo_messages, resync=resync, lake=folder
+        )
+        log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
+    as_of = lake.write_config(folder, config, source)
+    counts = (0, 0, 0)
+    if do_transform:
+        env = {
+            "MAILKPI_TARGET": "spark",
+            "MAILKPI_LAKE": str(folder),
+            "MAILKPI_SPARK_WAREHOUSE": str(warehouse),
+        }
+        dbt_build(folder, full_refresh=full_refresh, env=env)
+        counts = lake.mart_counts(warehouse)
+    return BuildSummary(warehouse, source, as_of, *counts, time.monotonic() - started, loaded)

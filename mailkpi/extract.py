@@ -100,13 +100,18 @@ def extract(
     *,
     demo_messages: int | None = None,
     resync: tuple[str, ...] = (),
+    lake: Path | None = None,
 ) -> ExtractResult:
+    """Load into the DuckDB file `path`, or with `lake` into Parquet files under it (Spark)."""
     import dlt
 
+    destination = (
+        dlt.destinations.filesystem(lake.as_uri()) if lake else dlt.destinations.duckdb(str(path))
+    )
     with tempfile.TemporaryDirectory(prefix="mailkpi-dlt-") as work_dir:
         pipeline = dlt.pipeline(
             pipeline_name=PIPELINE_NAME,
-            destination=dlt.destinations.duckdb(str(path)),
+            destination=destination,
             dataset_name="raw",
             pipelines_dir=work_dir,
             # plain log lines every 10 s: readable in a terminal and in a nightly job's log

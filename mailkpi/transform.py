@@ -107,8 +107,15 @@ def _failures(run_results: Path) -> str:
     return f"{len(failed)} failed; first: {first['unique_id']}: {message}"
 
 
-def dbt_build(path: Path, *, full_refresh: bool = False, select: str | None = None) -> None:
-    """`dbt build` (models and tests) against the file; raise TransformFailed on failure."""
+def dbt_build(
+    path: Path,
+    *,
+    full_refresh: bool = False,
+    select: str | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """`dbt build` (models and tests) against the file, or the target that `env` sets;
+    raise TransformFailed on failure."""
     dbt = Path(sys.executable).with_name("dbt")
     args = [str(dbt), "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
     # unit tests check the SQL on fixed rows, not the mail: `make test` runs them, nights don't
@@ -117,7 +124,7 @@ def dbt_build(path: Path, *, full_refresh: bool = False, select: str | None = No
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
-    env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path)}
+    env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path), **(env or {})}
     completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
     if completed.returncode != 0:
         detail = _failures(DBT_DIR / "target" / "run_results.json")
