@@ -94,3 +94,19 @@ unnest({{ list }})
 {% macro spark__unnest_list(list) -%}
 explode({{ list }})
 {%- endmacro %}
+
+{#-
+    A raw list column as a list of text. dlt's duckdb destination stores a list as JSON text;
+    its filesystem destination (the Spark lake) keeps it a Parquet list.
+-#}
+{% macro raw_text_list(column) -%}
+{{ return(adapter.dispatch('raw_text_list', 'mailkpi')(column)) }}
+{%- endmacro %}
+
+{% macro default__raw_text_list(column) -%}
+{{ text_list_from_json(column) }}
+{%- endmacro %}
+
+{% macro spark__raw_text_list(column) -%}
+cast({{ column }} as array<string>)
+{%- endmacro %}
