@@ -12,7 +12,8 @@ def mart_differences(
 ) -> dict[str, tuple[int, int]]:
     """Per marts table: (rows only in the reference, rows only in the candidate), EXCEPT ALL.
 
-    `ignore` names tables that are expected to differ.
+    `ignore` names tables that are expected to differ. Floating-point columns compare
+    rounded to a millionth: an average may differ in its last bit between two runs.
     """
     con = duckdb.connect()
     try:
@@ -31,7 +32,7 @@ def mart_differences(
         }
         out = {t: (-1, -1) for t in tables["ref"] ^ tables["run"]}  # a table on one side only
         for table in sorted(tables["ref"] & tables["run"]):
-            a, b = f"ref.marts.{table}", f"run.marts.{table}"
+            a, b = (_rounded(con, db, table) for db in ("ref", "run"))
             out[table] = con.execute(
                 f"select (select count(*) from (from {a} except all from {b})),"
                 f" (select count(*) from (from {b} except all from {a}))"
@@ -39,3 +40,17 @@ def mart_differences(
         return {t: d for t, d in out.items() if d != (0, 0) and t not in ignore}
     finally:
         con.close()
+
+
+def _rounded(con: duckdb.DuckDBPyConnection, db: str, table: str) -> str:
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = 'marts' and table_name = ? "
+        "order by column_index",
+        [db, table],
+    ).fetchall()
+    select = ", ".join(
+        f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+        for name, kind in columns
+    )
+    return f"(select {select} from {db}.marts.{table})"
