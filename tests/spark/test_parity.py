@@ -54,11 +54,6 @@ def test_row_counts_and_missing_marts_are_reported():
 
 
 @pytest.mark.slow
-@pytest.mark.skip(
-    reason="the Spark target is not wired into the build yet: `mailkpi build` with "
-    "MAILKPI_TARGET=spark must write the raw and config tables as Parquet under MAILKPI_LAKE "
-    "and the models must use the cross_db macros (docs/scale-out.md, 'Porting status')"
-)
 def test_demo_tenant_marts_are_the_same_on_duckdb_and_spark(demo_duckdb, tmp_path):
     from tests.conftest import SMALL_DEMO_MESSAGES, offline_env, run_mailkpi
 
