@@ -110,11 +110,6 @@ def test_a_forced_resync_changes_no_number(graph, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a message seen only as @removed (moved to an excluded folder between two loads) "
-    "gets a row in marts.fct_message_audit; a resync never sees it (dbt models)",
-)
 def test_a_forced_resync_changes_no_number_after_a_junk_rule(graph, tmp_path, monkeypatch):
     assert resync_and_compare(graph, tmp_path, monkeypatch, spam_moved_to_junk=True) == {}
 

@@ -34,6 +34,13 @@ copies as (
         ) as first_observed_at,
         coalesce(internet_message_id, store_address || '/' || message_id) as message_key
     from message_states
+    -- a copy only ever seen leaving a folder (moved to Junk Email between two loads, say)
+    -- carries no properties: nothing is known of it, so it is no message of ours
+    where
+        internet_message_id is not null
+        or conversation_id is not null
+        or received_at is not null
+        or sent_at is not null
     qualify row_number() over (
         partition by mailbox_address, store_address, message_id
         order by observed_at desc
