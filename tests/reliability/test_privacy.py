@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,7 @@ import pytest
 
 from mailkpi import privacy
 from mailkpi.config import ConfigError, load_config
-from tests.conftest import MAILKPI, offline_env
+from tests.conftest import MAILKPI, ROOT, offline_env
 
 KEY = "k3y-only-in-the-environment-7f3a"
 TEAM_YML = """
@@ -129,8 +130,21 @@ def test_the_key_comes_from_the_environment_or_dlt_secrets(tmp_path, monkeypatch
     monkeypatch.delenv("MAILKPI_PSEUDONYM_KEY")
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "secrets.toml").write_text(f'[mailkpi]\npseudonym_key = "{KEY}"\n')
-    monkeypatch.chdir(tmp_path)
-    assert privacy.pseudonym_key() == KEY.encode()
+    # dlt reads .dlt/ once per process, from where it starts: ask a fresh one, as the CLI is
+    read = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from mailkpi import privacy; print(privacy.pseudonym_key().decode())",
+        ],
+        cwd=tmp_path,
+        env={**offline_env(), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert read.stdout.strip() == KEY
 
 
 @pytest.mark.slow
