@@ -6,7 +6,8 @@ What the tenant contains and how to resize it: docs/demo-tenant.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -37,6 +38,7 @@ def demo_source(
     start: dt.date = DEMO_START,
     end: dt.date = DEMO_END,
     messages: int = DEFAULT_MESSAGES,
+    recording: str | None = None,
 ) -> Any:
     """Nightly loads of a generated mail history for every mailbox in `config`.
 
@@ -48,13 +50,29 @@ def demo_source(
         end: day of the last nightly load (01:00 UTC), the build's `as_of`.
         messages: about this many messages over the default window (a rate: a longer
             window holds proportionally more).
+        recording: a directory written by `pipelines.demo.recording` for this config, seed,
+            size and start, reaching at least `end`: the observations are read from it
+            instead of generated (the same rows).
     """
     as_of = demo_as_of(end)
 
     def tenant() -> Tenant:
         return Tenant(config, seed=seed, start=start, messages=messages)
 
-    observations = message_observations(tenant, end, as_of)
+    if recording:
+        from . import recording as rec  # imported here: it is also run as a script
+
+        directory = Path(recording)
+        manifest = rec.check(directory, config, seed=seed, start=start, end=end, messages=messages)
+
+        def batches(after: dt.datetime | None) -> Iterator[pa.Table]:
+            return rec.replay(directory, manifest, as_of, after=after)
+    else:
+
+        def batches(after: dt.datetime | None) -> Iterator[pa.Table]:
+            return observation_batches(tenant(), end, after=after)
+
+    observations = message_observations(batches, as_of)
     return (
         observations,
         observations | sync_runs,
@@ -64,18 +82,20 @@ def demo_source(
 
 
 @dlt.resource(name="message_observations", write_disposition="append")
-def message_observations(tenant: Any, end: dt.date, as_of: dt.datetime) -> Iterator[pa.Table]:
+def message_observations(
+    batches: Callable[[dt.datetime | None], Iterator[pa.Table]], as_of: dt.datetime
+) -> Iterator[pa.Table]:
     """What each nightly load observed, after the last night already loaded.
 
     Args:
-        tenant: builds the generator (a fresh history per run).
-        end: day of the last nightly load.
+        batches: the observation batches of the nights after a given load up to `as_of`,
+            generated or replayed from a recording.
         as_of: instant of the last nightly load; remembered in the resource state.
     """
     last = last_load()
     if last is not None and last >= as_of:
         return
-    yield from observation_batches(tenant(), end, after=last)
+    yield from batches(last)
     remember_load(as_of)
 
 
