@@ -230,20 +230,36 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
     """KPIs per bucket; `bucket` maps a local date to its bucket (null: outside every one)."""
     first = _minutes(scope, "first_response")
     reply = _minutes(scope, "reply")
-    first_responder = _first_responder(scope, "threads")
+    first_responder = _first_responder(scope)
     return f"""
     with {_MAILBOXES},
-    threads as (
+    -- Materialized so that each instant is converted to local time once: a bucket filter
+    -- pushed down into the conversion would convert it again for every comparison.
+    thread_dates as materialized (
         select
-            t.*,
-            {bucket.format(d=_local_date("t.started_at"))} as started_bucket,
-            {bucket.format(d=_local_date("t.first_inbound_at"))} as first_inbound_bucket,
-            {bucket.format(d=_local_date("t.resolved_at"))} as resolved_bucket
+            t.initiated_by,
+            t.assignee,
+            t.reassignment_count,
+            t.reopen_count,
+            t.sla_first_response_status,
+            t.{first} as first_response,
+            {first_responder} as is_chosen_first_response,
+            {_local_date("t.started_at")} as started_date,
+            {_local_date("t.first_inbound_at")} as first_inbound_date,
+            {_local_date("t.resolved_at")} as resolved_date
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
         where {_thread_agent(scope)}
             and ({_near("t.started_at")} or {_near("t.first_inbound_at")}
                 or {_near("t.resolved_at")})
+    ),
+    threads as (
+        select
+            *,
+            {bucket.format(d="started_date")} as started_bucket,
+            {bucket.format(d="first_inbound_date")} as first_inbound_bucket,
+            {bucket.format(d="resolved_date")} as resolved_bucket
+        from thread_dates
     ),
     started as (
         select
@@ -258,8 +274,9 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
     first_responses as (
         select
             first_inbound_bucket as bucket,
-            median({first}) filter (where {first_responder}) as first_response_median,
-            avg({first}) filter (where {first_responder}) as first_response_mean,
+            median(first_response) filter (where is_chosen_first_response)
+                as first_response_median,
+            avg(first_response) filter (where is_chosen_first_response) as first_response_mean,
             count(*) filter (where sla_first_response_status = 'met') as sla_met,
             count(*) filter (where sla_first_response_status = 'breached') as sla_breached
         from threads
@@ -275,20 +292,21 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
         where resolved_bucket is not null
         group by all
     ),
-    turns as (
-        select
-            {bucket.format(d=_local_date("r.turn_started_at"))} as bucket,
-            r.{reply} as reply
+    turn_dates as materialized (
+        select r.{reply} as reply, {_local_date("r.turn_started_at")} as turn_date
         from marts.fct_replies as r
         inner join mailboxes as m on r.mailbox_address = m.mailbox_address
         where {_turn_agent(scope)} and {_near("r.turn_started_at")}
+    ),
+    turns as (
+        select {bucket.format(d="turn_date")} as bucket, reply from turn_dates
     ),
     replies as (
         select
             bucket,
             count(reply) as answered_turns,
-            median(reply) as reply_median,
-            quantile_cont(reply, 0.9) as reply_p90,
+            -- one sort for both; equal to median(reply) and quantile_cont(reply, 0.9)
+            quantile_cont(reply, [0.5, 0.9]) as reply_quantiles,
             avg(reply) as reply_mean
         from turns
         where bucket is not null
@@ -308,8 +326,8 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
         coalesce(s.new_threads, 0) as new_threads,
         f.first_response_median,
         f.first_response_mean,
-        p.reply_median,
-        p.reply_p90,
+        p.reply_quantiles[1] as reply_median,
+        p.reply_quantiles[2] as reply_p90,
         p.reply_mean,
         coalesce(p.answered_turns, 0) as answered_turns,
         f.sla_met / nullif(f.sla_met + f.sla_breached, 0) as sla_met_rate,
