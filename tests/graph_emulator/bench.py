@@ -1,7 +1,8 @@
 """Benchmark: the Graph source reading one large mailbox from the emulator.
 
 python -m tests.graph_emulator.bench [--messages 100000] [--page-size 250]
-Prints rows/s, requests, and requests per 1,000 messages of a first and a second run.
+Prints rows/s, requests, and requests per 1,000 messages of a first and a second run, and
+the emulator's count of each kind of request.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import multiprocessing
 import os
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import dlt
@@ -22,6 +24,7 @@ from mailkpi.config import load_config
 from pipelines.msgraph import msgraph_source
 
 from . import DEFAULT_TOKEN, GraphEmulator
+from .server import LoggedRequest
 
 MAILBOX = "support@contoso.com"
 FOLDERS = {"inbox": 0.6, "archive": 0.3, "sentitems": 0.1}
@@ -70,6 +73,9 @@ def main() -> None:
             f"extract {extracted:.1f} s ({rows / extracted:,.0f} rows/s), "
             f"extract+normalize+load {total:.1f} s ({rows / total:,.0f} rows/s)"
         )
+        parent.send("kinds")
+        kinds = parent.recv()
+        print(f"{run} run requests by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
     parent.send("stop")
     server.join(timeout=10)
 
@@ -91,8 +97,24 @@ def serve(messages: int, conn) -> None:
                 headers={"X-Mailer": "bench"},
             )
     conn.send(graph.base_url)
-    conn.recv()
+    seen = 0
+    while conn.recv() == "kinds":
+        conn.send(dict(sorted(Counter(kind(r) for r in graph.requests[seen:]).items())))
+        seen = len(graph.requests)
     graph.stop()
+
+
+def kind(request: LoggedRequest) -> str:
+    if request.method == "POST":
+        return "$batch"
+    if request.path.endswith(("/mailFolders", "/childFolders")):
+        return "folder list"
+    if request.path.endswith("/delta"):
+        for token, name in (("$skiptoken", "delta next"), ("$deltatoken", "delta link")):
+            if token in request.query:
+                return name
+        return "delta first"
+    return "other GET"
 
 
 if __name__ == "__main__":

@@ -1,15 +1,21 @@
 """A Microsoft Graph mail emulator on 127.0.0.1 for tests and benchmarks.
 
 Covers what the mailkpi Graph source uses, shaped as documented: mail folders (top
-level, child folders, well-known names), per-folder message delta with `@odata.nextLink`
-/ `@odata.deltaLink` / `@removed`, `$select`, `$filter=receivedDateTime ge|gt` (at most
-5,000 messages, as documented), `Prefer: odata.maxpagesize` (default page size 10) and
-`Prefer: IdType="ImmutableId"`, bearer tokens, Graph error JSON, and injectable faults
-(429 with Retry-After, 503, 410). Every request is logged for counting and header checks.
+level, child folders, well-known names, `totalItemCount`), per-folder message delta with
+`@odata.nextLink` / `@odata.deltaLink` / `@removed`, `$select`, `$filter=receivedDateTime
+ge|gt` (at most 5,000 messages on a delta round, as documented), message lists with that
+`$filter` and `$count=true`, `Prefer: odata.maxpagesize` (default page size 10) and
+`Prefer: IdType="ImmutableId"`, JSON batching (`POST /$batch`: up to 20 requests with
+relative URLs, each answered on its own with `id`, `status`, `headers` and `body`, in no
+particular order, at most 4 at a time against one mailbox), bearer tokens, Graph error
+JSON, and injectable faults (429 with Retry-After, 503, 410), which hit a batch's
+requests one by one too. Every HTTP request is logged for counting and header checks,
+and every request inside a batch beside them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -17,6 +23,7 @@ import secrets
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +45,8 @@ from .mailstore import (
 DEFAULT_TOKEN = "emulator-access-token"
 FILTER_CAP = 5000
 MAX_PAGE_SIZE = 1000
+BATCH_LIMIT = 20  # requests in one JSON batch
+BATCH_PARALLEL = 4  # a batch's requests Graph runs against Outlook at a time
 _FOLDER_REF = r"(?:\('(?P<qid>[^']+)'\)|/(?P<fid>[^/]+))"
 _ROUTES = [
     ("folders", re.compile(r"^/users/(?P<user>[^/]+)/mailFolders$", re.I)),
@@ -45,6 +54,10 @@ _ROUTES = [
     (
         "children",
         re.compile(rf"^/users/(?P<user>[^/]+)/mailFolders{_FOLDER_REF}/childFolders$", re.I),
+    ),
+    (
+        "messages",
+        re.compile(rf"^/users/(?P<user>[^/]+)/mailFolders{_FOLDER_REF}/messages$", re.I),
     ),
     (
         "delta",
@@ -105,7 +118,8 @@ class GraphEmulator:
         self.mailboxes: dict[str, Mailbox] = {}
         self.distribution_lists: set[str] = set()
         self.denied: set[str] = set()
-        self.requests: list[LoggedRequest] = []
+        self.requests: list[LoggedRequest] = []  # HTTP requests, a $batch counted once
+        self.batch_items: list[LoggedRequest] = []  # the requests inside each $batch
         self.max_in_flight: Counter[str] = Counter()
         self.duplicate_items = False  # repeat the previous page's last item on each next page
         self.latency = 0.0  # seconds added to each answer
@@ -351,7 +365,40 @@ class GraphEmulator:
                 return folder.as_json(mailbox), {}
             if name == "children":
                 return self._folder_page(mailbox, mailbox.children(folder.id), query, path), {}
+            if name == "messages":
+                return self._message_page(mailbox, folder, query, path, prefer), {}
             return self._delta_page(mailbox, folder, query, prefer)
+
+    def _message_page(
+        self, mailbox: Mailbox, folder: Folder, query: dict[str, str], path: str, prefer: str
+    ) -> dict[str, Any]:
+        """List messages: `$filter` on receivedDateTime (no cap, unlike delta), `$count`."""
+        top = min(int(query.get("$top", 10)), MAX_PAGE_SIZE)
+        skip = int(query.get("$skip", 0))
+        select = {s.strip() for s in query["$select"].split(",")} if "$select" in query else None
+        immutable = bool(re.search(r'IdType\s*=\s*"?ImmutableId"?', prefer, re.I))
+        flt = _parse_filter(query.get("$filter"))
+        items = [
+            RoundItem("full", m.immutable_id, m.rest_id)
+            for m in mailbox.messages.values()
+            if m.folder_id == folder.id
+        ]
+        if flt:
+            items = [i for i in items if self._passes(mailbox, i, flt)]
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.base_url}/$metadata#users('{mailbox.address}')/"
+            f"mailFolders('{folder.id}')/messages",
+        }
+        if query.get("$count", "").lower() == "true":
+            body["@odata.count"] = len(items)
+        body["value"] = [
+            self._render(mailbox, item, select, immutable) for item in items[skip : skip + top]
+        ]
+        if skip + top < len(items):
+            rest = {k: v for k, v in query.items() if k != "$skip"}
+            options = "&".join(f"{k}={v}" for k, v in {**rest, "$skip": skip + top}.items())
+            body["@odata.nextLink"] = f"{self.base_url}{path}?{options}"
+        return body
 
     def _folder_page(
         self, mailbox: Mailbox, folders: list[Folder], query: dict[str, str], path: str
@@ -498,43 +545,133 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the request log is the record."""
 
     def do_GET(self) -> None:
-        graph = self.graph
         parts = urlsplit(self.path)
         path = parts.path.removeprefix("/v1.0")
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        user = re.match(r"^/users/([^/]+)", path)
-        mailbox = unquote(user[1]).strip("'").lower() if user else None
-        logged = LoggedRequest(
-            "GET",
-            path,
-            parts.query,
-            {k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"},
-            mailbox,
+        logged = self._log(self.graph.requests, "GET", path, parts.query, self.headers.items())
+        with self._in_flight({logged.mailbox: 1} if logged.mailbox else {}):
+            status, body, headers = self._respond(
+                lambda: self._answer(path, query, parts.query, self._prefer(self.headers))
+            )
+        logged.status = status
+        self._send(status, body, headers)
+
+    def do_POST(self) -> None:
+        """JSON batching: `POST /$batch` with up to 20 GETs, each answered on its own."""
+        parts = urlsplit(self.path)
+        path = parts.path.removeprefix("/v1.0")
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length) if length else b""
+        logged = self._log(self.graph.requests, "POST", path, parts.query, self.headers.items())
+        status, body, headers = self._respond(lambda: self._batch(path, parts.query, payload))
+        logged.status = status
+        self._send(status, body, headers)
+
+    def _batch(
+        self, path: str, raw_query: str, payload: bytes
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        self._authorize()
+        if path != "/$batch":
+            raise GraphError(405, "Request_BadRequest", "The HTTP method 'POST' is not allowed.")
+        self._injected(path, raw_query)
+        try:
+            requests = json.loads(payload)["requests"]
+        except (ValueError, KeyError, TypeError):
+            raise GraphError(400, "BadRequest", "Invalid batch payload format.") from None
+        if not isinstance(requests, list) or not 0 < len(requests) <= BATCH_LIMIT:
+            raise GraphError(
+                400, "BadRequest", f"A batch holds between 1 and {BATCH_LIMIT} requests."
+            )
+        ids = [str(r.get("id") or "") for r in requests if isinstance(r, dict)]
+        if len(ids) != len(requests) or "" in ids or len(set(ids)) != len(ids):
+            raise GraphError(400, "BadRequest", "Each request needs a unique id.")
+        # Graph hands Outlook at most 4 of a batch's requests at a time.
+        mailboxes = Counter(_user_of(urlsplit(str(r.get("url") or "")).path) for r in requests)
+        weights = {m: min(n, BATCH_PARALLEL) for m, n in mailboxes.items() if m}
+        responses = []
+        with self._in_flight(weights):
+            for request in requests:
+                responses.append(self._batch_item(request))
+        # Graph does not keep the order of the requests; neither does this emulator.
+        return {"responses": responses[::-1]}, {}
+
+    def _batch_item(self, request: dict[str, Any]) -> dict[str, Any]:
+        url = str(request.get("url") or "")
+        parts = urlsplit(url if url.startswith("/") else f"/{url}")
+        headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()}
+        logged = self._log(
+            self.graph.batch_items, request.get("method"), parts.path, parts.query, headers.items()
         )
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+
+        def answer() -> tuple[dict[str, Any], dict[str, str]]:
+            if "://" in url:
+                raise GraphError(400, "BadRequest", "Batch request URLs are relative.")
+            if str(request.get("method") or "").upper() != "GET":
+                raise GraphError(405, "BadRequest", "Only GET is served in a batch here.")
+            self._injected(parts.path, parts.query)
+            prefer = ", ".join(v for k, v in headers.items() if k.lower() == "prefer")
+            return self.graph.handle(parts.path, query, prefer)
+
+        status, body, extra = self._respond(answer)
+        logged.status = status
+        return {
+            "id": request["id"],
+            "status": status,
+            "headers": {"Content-Type": "application/json; odata.metadata=minimal", **extra},
+            "body": body,
+        }
+
+    def _log(
+        self, log: list, method, path: str, query: str, headers: Iterable[tuple[str, str]]
+    ) -> LoggedRequest:
+        user = _user_of(path)
+        logged = LoggedRequest(
+            str(method or ""),
+            path,
+            query,
+            {k.lower(): v for k, v in headers if k.lower() != "authorization"},
+            user,
+        )
+        with self.graph._lock:
+            log.append(logged)
+        return logged
+
+    @contextlib.contextmanager
+    def _in_flight(self, weights: dict[str, int]) -> Iterator[None]:
+        graph = self.graph
         with graph._lock:
-            graph.requests.append(logged)
-            if mailbox:
-                graph._in_flight[mailbox] += 1
+            for mailbox, weight in weights.items():
+                graph._in_flight[mailbox] += weight
                 graph.max_in_flight[mailbox] = max(
                     graph.max_in_flight[mailbox], graph._in_flight[mailbox]
                 )
         try:
-            if graph.latency:
-                threading.Event().wait(graph.latency)
-            body, headers = self._answer(path, query, parts.query)
-            status = 200
+            if self.graph.latency:
+                threading.Event().wait(self.graph.latency)
+            yield
+        finally:
+            with graph._lock:
+                for mailbox, weight in weights.items():
+                    graph._in_flight[mailbox] -= weight
+
+    @staticmethod
+    def _respond(
+        answer: Callable[[], tuple[dict[str, Any], dict[str, str]]],
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, extra headers) of an answer, or of the Graph error it raised."""
+        try:
+            body, headers = answer()
+            return 200, body, headers
         except GraphError as error:
-            status, body = error.status, _error_body(error)
             headers = (
                 {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
             )
-            if status == 401:
+            if error.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
-        finally:
-            if mailbox:
-                with graph._lock:
-                    graph._in_flight[mailbox] -= 1
-        logged.status = status
+            return error.status, _error_body(error), headers
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; odata.metadata=minimal")
@@ -545,11 +682,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _answer(
-        self, path: str, query: dict[str, str], raw_query: str
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        graph = self.graph
-        if self.headers.get("Authorization", "") != f"Bearer {graph.token}":
+    @staticmethod
+    def _prefer(headers) -> str:
+        return ", ".join(headers.get_all("Prefer") or [])
+
+    def _authorize(self) -> None:
+        if self.headers.get("Authorization", "") != f"Bearer {self.graph.token}":
             raise GraphError(
                 401,
                 "InvalidAuthenticationToken",
@@ -557,7 +695,21 @@ class _Handler(BaseHTTPRequestHandler):
                 if not self.headers.get("Authorization")
                 else "Access token validation failure.",
             )
-        fault = graph._fault_for(f"{path}?{unquote(raw_query)}")
+
+    def _injected(self, path: str, raw_query: str) -> None:
+        fault = self.graph._fault_for(f"{path}?{unquote(raw_query)}")
         if fault:
             raise GraphError(fault.status, fault.code, f"Injected {fault.code}.", fault.retry_after)
-        return graph.handle(path, query, ", ".join(self.headers.get_all("Prefer") or []))
+
+    def _answer(
+        self, path: str, query: dict[str, str], raw_query: str, prefer: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        self._authorize()
+        self._injected(path, raw_query)
+        return self.graph.handle(path, query, prefer)
+
+
+def _user_of(path: str) -> str | None:
+    """The mailbox a request path reads, lower-cased, or None."""
+    user = re.match(r"^/users/([^/]+)", path)
+    return unquote(user[1]).strip("'").lower() if user else None
