@@ -10,11 +10,12 @@ mailbox and keep at most 4 requests in flight per mailbox.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -58,7 +59,7 @@ class LoopThread:
 
 
 class GraphSession:
-    """Counted, limited, retried GETs against one Graph endpoint."""
+    """Counted, limited, retried requests against one Graph endpoint."""
 
     def __init__(
         self,
@@ -85,8 +86,13 @@ class GraphSession:
             config.headers.add("Prefer", 'IdType="ImmutableId"')
         return config
 
-    async def get(self, who: str, store: str, request: Callable[[], RequestInformation]) -> dict:
-        """GET the request built by `request` (fresh per attempt) and return its JSON body.
+    async def send(
+        self,
+        who: str,
+        store: str,
+        request: Callable[[], RequestInformation | Awaitable[RequestInformation]],
+    ) -> dict:
+        """Send the request built by `request` (fresh per attempt) and return its JSON body.
 
         `who` names the mailbox in error messages; `store` is the mailbox the request
         reads, for the concurrency limit and the request count.
@@ -97,31 +103,43 @@ class GraphSession:
             async with slots:
                 self.requests[store] += 1
                 try:
+                    info = request()
+                    if inspect.isawaitable(info):
+                        info = await info
                     body = await self.client.request_adapter.send_primitive_async(
-                        request(), "bytes", ERROR_MAP
+                        info, "bytes", ERROR_MAP
                     )
                     return json.loads(body) if body else {}
                 except APIError as error:
                     status = error.response_status_code or 0
                     if status not in RETRY_STATUSES:
-                        raise _translate(error, who) from None
-                    delay = _retry_after(error) or min(2.0**attempt, 60.0) + random.random()
+                        raise translate(status, *_code(error), who) from None
+                    delay = retry_after(error.response_headers) or backoff(attempt)
                     reason = f"HTTP {status}"
                 except (httpx.TransportError, json.JSONDecodeError) as error:
-                    delay = min(2.0**attempt, 60.0) + random.random()
+                    delay = backoff(attempt)
                     reason = type(error).__name__
-            if self._waited[store] + delay > self.max_retry_wait:
-                raise GraphThrottled(
-                    f"{who}: Graph kept answering {reason} after {self._waited[store]:.0f} s of "
-                    f"retries (limit {self.max_retry_wait:.0f} s); run again later"
-                )
-            self._waited[store] += delay
+            await self.wait(who, store, delay, reason)
             attempt += 1
-            await asyncio.sleep(delay)
+
+    async def wait(self, who: str, store: str, delay: float, reason: str) -> None:
+        """Sleep before a retry, or give up once the mailbox's retry budget is spent."""
+        if self._waited[store] + delay > self.max_retry_wait:
+            raise GraphThrottled(
+                f"{who}: Graph kept answering {reason} after {self._waited[store]:.0f} s of "
+                f"retries (limit {self.max_retry_wait:.0f} s); run again later"
+            )
+        self._waited[store] += delay
+        await asyncio.sleep(delay)
 
 
-def _retry_after(error: APIError) -> float | None:
-    headers = error.response_headers or {}
+def backoff(attempt: int) -> float:
+    return min(2.0**attempt, 60.0) + random.random()
+
+
+def retry_after(headers) -> float | None:
+    """Seconds of a Retry-After header, from any mapping of header names to values."""
+    headers = headers or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if isinstance(value, list | tuple):
         value = value[0] if value else None
@@ -135,12 +153,12 @@ def _code(error: APIError) -> tuple[str, str]:
     inner = getattr(error, "error", None)
     code = getattr(inner, "code", None) or ""
     message = getattr(inner, "message", None) or ""
-    return str(code), one_line(message, 160)
+    return str(code), str(message)
 
 
-def _translate(error: APIError, who: str) -> Exception:
-    status = error.response_status_code or 0
-    code, message = _code(error)
+def translate(status: int, code: str, message: str, who: str) -> Exception:
+    """The error to raise for a failed request (of its own or inside a batch)."""
+    message = one_line(message, 160)
     if status == 410 or code.lower() in RESYNC_CODES:
         return SyncStateExpired(code or "410 Gone")
     if status == 401:

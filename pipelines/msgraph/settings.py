@@ -6,6 +6,7 @@ PAGE_SIZE = 250  # Prefer: odata.maxpagesize; the service's default is 10
 MAX_CONCURRENT_REQUESTS = 4  # per mailbox, Outlook's documented limit
 MAX_RETRY_WAIT_SECONDS = 300.0  # total Retry-After / backoff sleep per mailbox before giving up
 FILTER_CAP = 5000  # a delta round with $filter returns at most this many messages
+BATCH_LIMIT = 20  # requests in one JSON $batch, the documented maximum
 PROGRESS_EVERY_SECONDS = 10.0
 ROWS_PER_TABLE = 5000  # observation rows batched into one arrow table
 

@@ -35,7 +35,7 @@ from pipelines.common.messages import (
 from pipelines.common.tables import folders_table, sync_runs_table
 
 from .errors import FolderGone, GraphRequestFailed, SyncStateExpired
-from .folders import MailFolder, discover
+from .folders import MailFolder, discover, lookback_filter
 from .helpers import GraphSession, LoopThread
 from .settings import FILTER_CAP, MESSAGE_FIELDS, PROGRESS_EVERY_SECONDS, ROWS_PER_TABLE
 
@@ -105,6 +105,8 @@ class StoreReader:
                 self.store,
                 sent_items_only=self.sent_items_only,
                 excluded=self.excluded,
+                since=self.since,
+                synced=set(self.rounds),
             )
             await self._put(("folders", folders))
             await asyncio.gather(*(self._round(f) for f in folders if not f.is_excluded))
@@ -118,7 +120,7 @@ class StoreReader:
         prior = self.rounds.get(folder.id)
         link = prior["delta_link"] if prior else None
         since = prior["since"] if prior else self.since
-        filtered = prior["filtered"] if prior else True
+        filtered = prior["filtered"] if prior else folder.fits_filter
         synced_before = prior["synced_at"] if prior else None
         delta = (
             self.session.client.users.by_user_id(self.store)
@@ -131,7 +133,7 @@ class StoreReader:
             try:
                 url, full = link, 0
                 while True:
-                    page = await self.session.get(
+                    page = await self.session.send(
                         self.who, self.store, self._request(delta, url, since, filtered)
                     )
                     items = page.get("value") or []
@@ -146,7 +148,8 @@ class StoreReader:
                         f"{self.who}: folder {folder.path}: a delta round ended without a deltaLink"
                     )
                 if initial and filtered and full >= FILTER_CAP:
-                    # $filter caps a round at 5,000 messages: read again, filter here instead.
+                    # $filter capped the round (mail arrived since discovery counted it, or a
+                    # resynced folder grew): read again, filter here instead.
                     filtered, link = False, None
                     continue
                 state = {
@@ -179,7 +182,7 @@ class StoreReader:
             )
         query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
             select=list(MESSAGE_FIELDS),
-            filter=f"receivedDateTime ge {since}" if filtered else None,
+            filter=lookback_filter(since) if filtered else None,
         )
         return lambda: delta.to_get_request_information(session.config(query, paged=True))
 
