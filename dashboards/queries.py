@@ -198,16 +198,23 @@ def _thread_agent(scope: Scope, alias: str = "t") -> str:
     return f"({alias}.assignee = $agent or {wrote})"
 
 
+def _utc(day: dt.date, hours: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(hours=hours)
+
+
 def _params(scope: Scope, **extra) -> dict:
-    # A UTC window a little wider than the local dates in any time zone: a cheap first cut
-    # that spares most rows the time-zone conversion of the exact test.
+    # Two UTC windows spare rows the time-zone conversion of the exact date test: the wider
+    # one holds every instant whose local date can be in the range, the narrower one only
+    # instants whose local date is in the range whatever the time zone (UTC-12 to UTC+14).
     first_day = min(scope.start, extra.get("prev_start", scope.start))
     params = {
         "mailboxes": list(scope.mailboxes),
         "start": scope.start,
         "end": scope.end,
-        "utc_from": dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), dt.UTC),
-        "utc_to": dt.datetime.combine(scope.end + dt.timedelta(days=2), dt.time(), dt.UTC),
+        "utc_from": _utc(first_day - dt.timedelta(days=1)),
+        "utc_to": _utc(scope.end + dt.timedelta(days=2)),
+        "surely_from": _utc(scope.start, 14),
+        "surely_to": _utc(scope.end + dt.timedelta(days=1), -14),
     }
     if scope.agent is not None and scope.agent != SHARED_MAILBOX:
         params["agent"] = scope.agent
@@ -219,8 +226,28 @@ def _near(timestamp: str) -> str:
 
 
 def _in_range(timestamp: str) -> str:
-    """The instant's local date (its mailbox's time zone, `m`) falls in the date range."""
-    return f"({_near(timestamp)} and {_local_date(timestamp)} between $start and $end)"
+    """The instant's local date (its mailbox's time zone, `m`) falls in the date range; only
+    instants near the range's ends are converted to local time to tell."""
+    return f"""(
+        {timestamp} >= $surely_from and {timestamp} < $surely_to
+        or {_near(timestamp)} and {_local_date(timestamp)} between $start and $end
+    )"""
+
+
+def _on_or_after_start(timestamp: str) -> str:
+    """The instant's local date is the range's first day or later."""
+    return f"""(
+        {timestamp} >= $surely_from
+        or {timestamp} >= $utc_from and {_local_date(timestamp)} >= $start
+    )"""
+
+
+def _on_or_before_end(timestamp: str) -> str:
+    """The instant's local date is the range's last day or earlier."""
+    return f"""(
+        {timestamp} < $surely_to
+        or {timestamp} <= $utc_to and {_local_date(timestamp)} <= $end
+    )"""
 
 
 # --- overview ---------------------------------------------------------------------------
@@ -409,11 +436,10 @@ def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
                 as is_first_response
         from marts.fct_replies as r
         inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        where {_turn_agent(scope)} and {_near("r.turn_started_at")}
+        where {_turn_agent(scope)} and {_in_range("r.turn_started_at")}
     ),
     answered as (
-        select * from turns
-        where turn_date between $start and $end and reply is not null and {keep}
+        select * from turns where reply is not null and {keep}
     )"""
 
 
@@ -788,8 +814,7 @@ def state_now(db: Database, scope: Scope) -> pd.DataFrame:
         select t.status, count(*) as threads
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where t.last_message_at >= $utc_from and {_local_date("t.last_message_at")} >= $start
-            and {_thread_agent(scope)}
+        where {_on_or_after_start("t.last_message_at")} and {_thread_agent(scope)}
         group by all
         """,
         _params(scope),
@@ -979,8 +1004,8 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
             count(*) over () as matching_threads
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where t.last_message_at >= $utc_from and {_local_date("t.last_message_at")} >= $start
-            and {_local_date("coalesce(t.first_inbound_at, t.last_message_at)")} <= $end
+        where {_on_or_after_start("t.last_message_at")}
+            and {_on_or_before_end("coalesce(t.first_inbound_at, t.last_message_at)")}
             and list_contains($statuses, t.status)
             and (
                 $search = ''
@@ -1143,18 +1168,27 @@ def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         """
+        with loaded as (
+            select
+                mailbox_address,
+                max(message_at) as newest_message,
+                count(internet_message_id) as messages_loaded,
+                count(internet_message_id) filter (where is_counted) as messages_counted
+            from marts.fct_message_audit
+            where list_contains($mailboxes, mailbox_address)
+            group by mailbox_address
+        )
         select
             m.mailbox_name,
             m.mailbox_address,
             m.kind,
             timezone(m.timezone, m.as_of) as built_as_of,
-            timezone(m.timezone, max(a.message_at)) as newest_message,
-            count(a.internet_message_id) as messages_loaded,
-            count(a.internet_message_id) filter (where a.is_counted) as messages_counted
+            timezone(m.timezone, a.newest_message) as newest_message,
+            coalesce(a.messages_loaded, 0) as messages_loaded,
+            coalesce(a.messages_counted, 0) as messages_counted
         from marts.dim_mailboxes as m
-        left join marts.fct_message_audit as a on m.mailbox_address = a.mailbox_address
+        left join loaded as a on m.mailbox_address = a.mailbox_address
         where list_contains($mailboxes, m.mailbox_address)
-        group by m.mailbox_name, m.mailbox_address, m.kind, m.timezone, m.as_of
         order by m.mailbox_name
         """,
         _params(scope),
