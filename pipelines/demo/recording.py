@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mailkpi.config import Config, ConfigError, load_config
+from pipelines.common.messages import OBSERVATION_SCHEMA
 
 from .generator import Tenant
 from .helpers import SYNC_RUNS_METADATA, demo_as_of, observation_batches
@@ -32,6 +33,9 @@ from .settings import DEFAULT_MESSAGES, DEFAULT_SEED, DEMO_END, DEMO_START
 
 MANIFEST = "manifest.json"
 FORMAT = 1
+# Read as dictionary arrays, as the files store them: no string is copied out of its
+# dictionary, and the Parquet written from them for the load reuses the dictionaries.
+DICTIONARY_COLUMNS = [f.name for f in OBSERVATION_SCHEMA if pa.types.is_string(f.type)]
 
 
 def config_fingerprint(config: Config) -> str:
@@ -122,7 +126,7 @@ def replay(
     for entry in manifest["files"]:
         if entry["last_load"] <= low or entry["first_load"] > high:
             continue
-        table = pq.read_table(Path(directory) / entry["file"])
+        table = pq.read_table(Path(directory) / entry["file"], read_dictionary=DICTIONARY_COLUMNS)
         if entry["first_load"] > low and entry["last_load"] <= high:
             yield table
             continue
