@@ -109,7 +109,7 @@ def kind(request: LoggedRequest) -> str:
         return "$batch"
     if request.path.endswith(("/mailFolders", "/childFolders")):
         return "folder list"
-    if request.path.endswith("/delta"):
+    if "/messages/delta" in request.path:
         for token, name in (("$skiptoken", "delta next"), ("$deltatoken", "delta link")):
             if token in request.query:
                 return name
