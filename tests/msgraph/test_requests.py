@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from tests.msgraph.conftest import NOW, SUPPORT, team_config
+from tests.msgraph.conftest import ALICE, NOW, SUPPORT, team_config
 
 DAY = dt.timedelta(days=1)
 ONLY_SUPPORT = f"mailboxes: [{{address: {SUPPORT}}}]\n"
@@ -177,3 +177,21 @@ def test_emulator_caps_only_filtered_delta_not_counts(graph):
     ).json()
     assert count["@odata.count"] == 12 and len(count["value"]) == 1
     assert httpx.get(f"{base}/messages/delta", headers=auth).json()["value"].__len__() == 12
+
+
+def test_large_sent_items_of_an_agent_are_counted_then_read_once(graph, team, warehouse, small_cap):
+    for i in range(10):
+        graph.add_message(ALICE, "sentitems", sender=ALICE, received=NOW - (i + 1) * DAY)
+    warehouse.load(team)
+
+    alice = [r for r in graph.requests if r.mailbox == ALICE]
+    # the Sent Items folder, its count, 2 delta pages (10 messages, 5 a page)
+    assert [r.path.rsplit("/", 1)[1] for r in alice] == [
+        "sentitems",
+        "messages",
+        "delta()",
+        "delta",
+    ]
+    assert "$count=true" in unquote(alice[1].query)
+    assert "$filter" not in unquote(alice[2].query)
+    assert len(warehouse.observations(run=1)) == 10
