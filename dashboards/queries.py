@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -216,6 +217,9 @@ def _params(scope: Scope, **extra) -> dict:
         "surely_from": _utc(scope.start, 14),
         "surely_to": _utc(scope.end + dt.timedelta(days=1), -14),
     }
+    if "prev_start" in extra:
+        params["prev_surely_from"] = _utc(extra["prev_start"], 14)
+        params["prev_surely_to"] = _utc(extra["prev_end"] + dt.timedelta(days=1), -14)
     if scope.agent is not None and scope.agent != SHARED_MAILBOX:
         params["agent"] = scope.agent
     return params | extra
@@ -225,12 +229,13 @@ def _near(timestamp: str) -> str:
     return f"{timestamp} between $utc_from and $utc_to"
 
 
-def _in_range(timestamp: str) -> str:
-    """The instant's local date (its mailbox's time zone, `m`) falls in the date range; only
-    instants near the range's ends are converted to local time to tell."""
+def _in_range(timestamp: str, period: str = "") -> str:
+    """The instant's local date (its mailbox's time zone, `m`) falls in the date range (with
+    `period="prev_"`, in the previous period); only instants near the range's ends are
+    converted to local time to tell."""
     return f"""(
-        {timestamp} >= $surely_from and {timestamp} < $surely_to
-        or {_near(timestamp)} and {_local_date(timestamp)} between $start and $end
+        {timestamp} >= ${period}surely_from and {timestamp} < ${period}surely_to
+        or {_near(timestamp)} and {_local_date(timestamp)} between ${period}start and ${period}end
     )"""
 
 
@@ -253,16 +258,16 @@ def _on_or_before_end(timestamp: str) -> str:
 # --- overview ---------------------------------------------------------------------------
 
 
-def _kpi_sql(scope: Scope, bucket: str) -> str:
-    """KPIs per bucket; `bucket` maps a local date to its bucket (null: outside every one)."""
+def _kpi_sql(scope: Scope, bucket: Callable[[str], str]) -> str:
+    """KPIs per bucket; `bucket` gives an instant's bucket (null: outside every one)."""
     first = _minutes(scope, "first_response")
     reply = _minutes(scope, "reply")
     first_responder = _first_responder(scope)
     return f"""
     with {_MAILBOXES},
-    -- Materialized so that each instant is converted to local time once: a bucket filter
-    -- pushed down into the conversion would convert it again for every comparison.
-    thread_dates as materialized (
+    -- Materialized so that each instant is placed in its bucket once: a bucket filter pushed
+    -- down into the time-zone conversion would convert it again for every comparison.
+    threads as materialized (
         select
             t.initiated_by,
             t.assignee,
@@ -271,22 +276,14 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
             t.sla_first_response_status,
             t.{first} as first_response,
             {first_responder} as is_chosen_first_response,
-            {_local_date("t.started_at")} as started_date,
-            {_local_date("t.first_inbound_at")} as first_inbound_date,
-            {_local_date("t.resolved_at")} as resolved_date
+            {bucket("t.started_at")} as started_bucket,
+            {bucket("t.first_inbound_at")} as first_inbound_bucket,
+            {bucket("t.resolved_at")} as resolved_bucket
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
         where {_thread_agent(scope)}
             and ({_near("t.started_at")} or {_near("t.first_inbound_at")}
                 or {_near("t.resolved_at")})
-    ),
-    threads as (
-        select
-            *,
-            {bucket.format(d="started_date")} as started_bucket,
-            {bucket.format(d="first_inbound_date")} as first_inbound_bucket,
-            {bucket.format(d="resolved_date")} as resolved_bucket
-        from thread_dates
     ),
     started as (
         select
@@ -319,14 +316,11 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
         where resolved_bucket is not null
         group by all
     ),
-    turn_dates as materialized (
-        select r.{reply} as reply, {_local_date("r.turn_started_at")} as turn_date
+    turns as materialized (
+        select r.{reply} as reply, {bucket("r.turn_started_at")} as bucket
         from marts.fct_replies as r
         inner join mailboxes as m on r.mailbox_address = m.mailbox_address
         where {_turn_agent(scope)} and {_near("r.turn_started_at")}
-    ),
-    turns as (
-        select {bucket.format(d="turn_date")} as bucket, reply from turn_dates
     ),
     replies as (
         select
@@ -374,10 +368,13 @@ def _kpi_sql(scope: Scope, bucket: str) -> str:
 def kpi_cards(db: Database, scope: Scope) -> pd.DataFrame:
     """One row per period, `current` and `previous` (the equal period just before)."""
     before = scope.previous()
-    bucket = (
-        "case when {d} between $start and $end then 'current' "
-        "when {d} between $prev_start and $prev_end then 'previous' end"
-    )
+
+    def bucket(timestamp: str) -> str:
+        return (
+            f"case when {_in_range(timestamp)} then 'current' "
+            f"when {_in_range(timestamp, 'prev_')} then 'previous' end"
+        )
+
     frame = _frame(
         db,
         _kpi_sql(scope, bucket),
@@ -389,7 +386,11 @@ def kpi_cards(db: Database, scope: Scope) -> pd.DataFrame:
 @_cached
 def kpi_trend(db: Database, scope: Scope) -> pd.DataFrame:
     """The same KPIs per day, ISO week (Monday) or calendar month of the chosen range."""
-    bucket = "case when {d} between $start and $end then cast(date_trunc($grain, {d}) as date) end"
+
+    def bucket(timestamp: str) -> str:
+        period = f"cast(date_trunc($grain, {_local_date(timestamp)}) as date)"
+        return f"case when {_in_range(timestamp)} then {period} end"
+
     frame = _frame(db, _kpi_sql(scope, bucket), _params(scope, grain=scope.grain))
     return frame.rename(columns={"bucket": "period_start"})
 
