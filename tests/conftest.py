@@ -1,10 +1,18 @@
-"""Fixtures shared across test packages: one small demo build per session."""
+"""Fixtures shared across test packages: one small demo build per run, dbt's own folders.
+
+The suite may run on several pytest-xdist workers (`make test` uses two). The demo build is
+then made once, by whichever worker asks first, and read by all of them; each worker keeps
+its own dbt target folder, warm from one dbt run to the next.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +20,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MAILKPI = Path(sys.executable).with_name("mailkpi")
 SMALL_DEMO_MESSAGES = 1500
+
+# The longest tests, longest first. On two workers they start first, so that none of them
+# runs alone at the end while the other worker is idle.
+LONGEST_FIRST = (
+    "tests/spark/test_parity.py::test_demo_tenant_marts_are_the_same_on_duckdb_and_spark",
+    "tests/reliability/test_crash_safety.py",
+)
+
+
+# Module-scoped fixtures too dear to set up on every worker: the tests using one go to the
+# same worker (`--dist loadgroup`). `served`: a Streamlit server and a Chromium.
+ONE_WORKER_FIXTURES = ("served",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)
+    for item in items:
+        for name in ONE_WORKER_FIXTURES:
+            if name in item.fixturenames:
+                item.add_marker(pytest.mark.xdist_group(name))
 
 
 def offline_env(**extra: str) -> dict[str, str]:
@@ -39,13 +74,52 @@ def run_mailkpi(*args: str, env: dict[str, str] | None = None, timeout: float = 
     )
 
 
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run: with xdist, the parent of the workers' own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_folders(tmp_path_factory) -> Iterator[Path]:
+    """dbt's target and log folders for this worker: not the repository's `dbt/target`,
+    which other dbt runs on the machine share; a run that reuses a DuckDB path (a rerun,
+    the crash test's transforms) then parses the project partially."""
+    target = tmp_path_factory.mktemp("dbt-target")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(target))
+        patch.setenv("DBT_LOG_PATH", str(tmp_path_factory.mktemp("dbt-logs")))
+        yield target
+
+
 @pytest.fixture(scope="session")
-def demo_duckdb(tmp_path_factory) -> Path:
-    """A DuckDB file holding a complete build of a small demo tenant (read it read-only)."""
-    path = tmp_path_factory.mktemp("demo") / "mailkpi.duckdb"
-    result = run_mailkpi(
-        "build", "--source", "demo", "--demo-messages", str(SMALL_DEMO_MESSAGES),
-        "--duckdb", str(path),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return path
+def demo_build(tmp_path_factory) -> tuple[Path, str]:
+    """A complete build of a small demo tenant, made once per run, and the build's stdout."""
+    folder = shared_tmp(tmp_path_factory) / "demo"
+    folder.mkdir(exist_ok=True)
+    path, stdout = folder / "mailkpi.duckdb", folder / "build.stdout"
+    with exclusive(folder / "fixture.lock"):
+        if not path.exists():  # the build swaps the file in complete, or not at all
+            result = run_mailkpi(
+                "build", "--source", "demo", "--demo-messages", str(SMALL_DEMO_MESSAGES),
+                "--duckdb", str(path),
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr[-3000:]
+            stdout.write_text(result.stdout)
+    return path, stdout.read_text()
+
+
+@pytest.fixture(scope="session")
+def demo_duckdb(demo_build) -> Path:
+    """The demo build's DuckDB file (open it read-only, or copy it)."""
+    return demo_build[0]

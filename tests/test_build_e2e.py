@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import duckdb
 import pytest
 
-from tests.conftest import run_mailkpi
+from tests.conftest import SMALL_DEMO_MESSAGES, run_mailkpi
 
 pytestmark = pytest.mark.slow
 
@@ -113,34 +114,34 @@ def test_counts_agree_across_marts(marts):
     assert daily == facts
 
 
-def test_build_prints_one_summary_line_matching_the_marts(tmp_path):
-    path = tmp_path / "kpi.duckdb"
-    result = run_mailkpi(
-        "build", "--source", "demo", "--demo-messages", "600", "--duckdb", str(path)
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    match = SUMMARY.match(result.stdout.strip().splitlines()[-1])
-    assert match, result.stdout[-500:]
+def test_build_prints_one_summary_line_matching_the_marts(demo_build):
+    path, stdout = demo_build
+    match = SUMMARY.match(stdout.strip().splitlines()[-1])
+    assert match, stdout[-500:]
     messages, threads = (int(g.replace(",", "")) for g in match.groups()[:2])
     assert match[3] == str(path)
-    con = duckdb.connect(str(path), read_only=True)
-    assert con.execute("select count(*) from marts.fct_messages").fetchall()[0][0] == messages
-    assert con.execute("select count(*) from marts.fct_threads").fetchall()[0][0] == threads
-    before = con.execute("select * from marts.fct_threads order by all").fetchall()
-    con.close()
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_messages").fetchall()[0][0] == messages
+        assert con.execute("select count(*) from marts.fct_threads").fetchall()[0][0] == threads
 
-    # a rerun with nothing new loads nothing and leaves the marts as they were
+
+def test_a_rerun_with_nothing_new_loads_nothing_and_leaves_the_marts(demo_duckdb, tmp_path):
+    path = tmp_path / "kpi.duckdb"
+    shutil.copyfile(demo_duckdb, path)  # the dlt state travels in the file
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = con.execute("select * from marts.fct_threads order by all").fetchall()
+
     again = run_mailkpi(
-        "build", "--source", "demo", "--demo-messages", "600", "--duckdb", str(path)
-    )
+        "build", "--source", "demo", "--demo-messages", str(SMALL_DEMO_MESSAGES),
+        "--duckdb", str(path),
+    )  # fmt: skip
     assert again.returncode == 0, again.stderr[-3000:]
-    con = duckdb.connect(str(path), read_only=True)
-    assert con.execute("select * from marts.fct_threads order by all").fetchall() == before
-    loads = con.execute(
-        "select count(distinct _dlt_load_id) from raw.message_observations"
-    ).fetchall()[0][0]
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select * from marts.fct_threads order by all").fetchall() == before
+        loads = con.execute(
+            "select count(distinct _dlt_load_id) from raw.message_observations"
+        ).fetchall()[0][0]
     assert loads == 1
-    con.close()
 
 
 def test_without_credentials_build_says_it_builds_the_demo(tmp_path):

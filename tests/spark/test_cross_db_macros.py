@@ -7,8 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-# The Spark leg starts a JVM (skipped, with the reason, where Java or pyspark is missing).
-ENGINES = ("duckdb", pytest.param("spark", marks=pytest.mark.slow))
+# The Spark leg starts a JVM (skipped, with the reason, where Java or pyspark is missing):
+# one per run, so on several xdist workers all of its tests go to the same one.
+ENGINES = (
+    "duckdb",
+    pytest.param("spark", marks=[pytest.mark.slow, pytest.mark.xdist_group("spark")]),
+)
 
 # Test-only helpers, per engine: literals of a portable type and timestamps as text.
 HELPERS = {
