@@ -166,22 +166,19 @@ def _minutes(scope: Scope, kpi: str) -> str:
     return f"{kpi}_business_minutes" if scope.clock == "business" else f"{kpi}_minutes"
 
 
-def _turn_agent(scope: Scope, alias: str = "r") -> str:
-    """Turns answered by the chosen agent (first answer), or by the shared mailbox."""
+def _sent_by_agent(scope: Scope, sent_at: str, sender: str) -> str:
+    """Replies (sent at `sent_at` by `sender`) of the chosen agent, or sent as the shared
+    mailbox; for turns, the first answer's."""
     if scope.agent is None:
         return "true"
     if scope.agent == SHARED_MAILBOX:
-        return f"({alias}.replied_at is not null and {alias}.replied_by is null)"
-    return f"{alias}.replied_by = $agent"
+        return f"({sent_at} is not null and {sender} is null)"
+    return f"{sender} = $agent"
 
 
-def _first_responder(scope: Scope, alias: str = "t") -> str:
-    """First responses sent by the chosen agent, or as the shared mailbox."""
-    if scope.agent is None:
-        return "true"
-    if scope.agent == SHARED_MAILBOX:
-        return f"({alias}.first_response_at is not null and {alias}.first_responder is null)"
-    return f"{alias}.first_responder = $agent"
+def _turn_agent(scope: Scope) -> str:
+    """Turns (`r`) the chosen agent answered first, or the shared mailbox."""
+    return _sent_by_agent(scope, "r.replied_at", "r.replied_by")
 
 
 def _thread_agent(scope: Scope, alias: str = "t") -> str:
@@ -255,6 +252,22 @@ def _on_or_before_end(timestamp: str) -> str:
     )"""
 
 
+def _mart_days(mart: str) -> str:
+    """`days`: the chosen mailboxes' rows of a daily mart in the range, with the `period`
+    (day, week or month) each falls in and that period's `last_day` in the range."""
+    return f"""days as (
+            select
+                *,
+                cast(date_trunc($grain, period_start) as date) as period,
+                max(period_start) over (
+                    partition by mailbox_address, date_trunc($grain, period_start)
+                ) as last_day
+            from marts.{mart}
+            where list_contains($mailboxes, mailbox_address)
+                and period_start between $start and $end
+        )"""
+
+
 # --- overview ---------------------------------------------------------------------------
 
 
@@ -262,7 +275,7 @@ def _kpi_sql(scope: Scope, bucket: Callable[[str], str]) -> str:
     """KPIs per bucket; `bucket` gives an instant's bucket (null: outside every one)."""
     first = _minutes(scope, "first_response")
     reply = _minutes(scope, "reply")
-    first_responder = _first_responder(scope)
+    first_responder = _sent_by_agent(scope, "t.first_response_at", "t.first_responder")
     return f"""
     with {_MAILBOXES},
     -- Materialized so that each instant is placed in its bucket once: a bucket filter pushed
@@ -828,18 +841,8 @@ def state_trend(db: Database, scope: Scope) -> pd.DataFrame:
     agent: the daily state mart is per mailbox)."""
     return _frame(
         db,
-        """
-        with days as (
-            select
-                *,
-                cast(date_trunc($grain, period_start) as date) as period,
-                max(period_start) over (
-                    partition by mailbox_address, date_trunc($grain, period_start)
-                ) as last_day
-            from marts.agg_thread_states_daily
-            where list_contains($mailboxes, mailbox_address)
-                and period_start between $start and $end
-        )
+        f"""
+        with {_mart_days("agg_thread_states_daily")}
         select period as period_start, status, sum(thread_count) as threads
         from days
         where period_start = last_day
@@ -1117,18 +1120,8 @@ def backlog_trend(db: Database, scope: Scope) -> pd.DataFrame:
     agent: the daily backlog mart is per mailbox)."""
     return _frame(
         db,
-        """
-        with days as (
-            select
-                *,
-                cast(date_trunc($grain, period_start) as date) as period,
-                max(period_start) over (
-                    partition by mailbox_address, date_trunc($grain, period_start)
-                ) as last_day
-            from marts.agg_backlog_daily
-            where list_contains($mailboxes, mailbox_address)
-                and period_start between $start and $end
-        )
+        f"""
+        with {_mart_days("agg_backlog_daily")}
         select
             period as period_start,
             sum(opened_threads) as opened_threads,
