@@ -39,8 +39,8 @@ DICTIONARY_COLUMNS = [f.name for f in OBSERVATION_SCHEMA if pa.types.is_string(f
 
 
 def config_fingerprint(config: Config) -> str:
-    """What of the team config shapes the generated traffic (everything but its path)."""
-    text = config.model_dump_json(exclude={"path"})
+    """What of the team config shapes the generated traffic: its mailboxes and domains."""
+    text = config.model_dump_json(include={"internal_domains", "mailboxes"})
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
