@@ -290,7 +290,11 @@ def _kpi_sql(scope: Scope, bucket: Callable[[str], str]) -> str:
             t.{first} as first_response,
             {first_responder} as is_chosen_first_response,
             {bucket("t.started_at")} as started_bucket,
-            {bucket("t.first_inbound_at")} as first_inbound_bucket,
+            -- a customer's thread starts with its first inbound message
+            case
+                when t.first_inbound_at = t.started_at then started_bucket
+                else {bucket("t.first_inbound_at")}
+            end as first_inbound_bucket,
             {bucket("t.resolved_at")} as resolved_bucket
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
