@@ -774,7 +774,13 @@ def topic_breakdown(db: Database, scope: Scope) -> pd.DataFrame:
         f"""
         with {_MAILBOXES},
         threads as (
-            select t.*
+            select
+                t.mailbox_address,
+                t.conversation_id,
+                t.topics,
+                t.status,
+                t.{first},
+                t.sla_first_response_status
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address
             where t.initiated_by = 'customer' and {_thread_agent(scope)}
