@@ -4,8 +4,8 @@
 -#}
 with
 
-message_states as (
-    select * from {{ ref('int_message_states') }}
+message_copies as (
+    select * from {{ ref('int_message_copies') }}
 ),
 
 messages_classified as (
@@ -16,29 +16,12 @@ agents as (
     select * from {{ ref('stg_config__agents') }}
 ),
 
-copies_numbered as (
-    select
-        mailbox_address,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
-        categories,
-        row_number() over (
-            partition by mailbox_address, store_address, message_id
-            order by observed_at desc
-        ) as recency
-    from message_states
-),
-
-copies_latest as (
-    select * from copies_numbered
-    where recency = 1
-),
-
 copy_categories as (
     select
         mailbox_address,
-        message_key,
+        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
         {{ unnest_list('categories') }} as category
-    from copies_latest
+    from message_copies
 ),
 
 thread_topics as (

@@ -1,6 +1,8 @@
 {#-
-    The state of each message copy after each load: every property carried forward from
-    the last observation that had it (partial delta items leave most properties null).
+    The state of each message copy after each load: where it is (folder, removed) and the
+    properties that change after delivery (categories, last modified), each carried forward
+    from the last observation that had it (partial delta items leave most properties null).
+    The properties a message keeps for life are read once per copy: int_message_copies.
     Incremental: a nightly build reads only the loads it has not seen, seeded with the
     last known state of the messages they touch, so a full refresh gives the same rows.
 -#}
@@ -24,25 +26,9 @@ observation_rows as (
         false as is_seed,
         is_removed,
         folder_id,
-        conversation_id,
         internet_message_id,
-        subject,
-        from_address,
-        from_name,
-        sender_address,
-        sender_name,
-        to_addresses,
-        cc_addresses,
-        recipient_count,
-        received_at,
-        sent_at,
-        created_at,
         last_modified_at,
-        is_draft,
-        categories,
-        header_auto_submitted,
-        header_precedence,
-        header_x_auto_response_suppress
+        categories
     from observations
 ),
 
@@ -56,25 +42,9 @@ seed_rows as (
         true as is_seed,
         known.is_removed,
         known.folder_id,
-        known.conversation_id,
         known.internet_message_id,
-        known.subject,
-        known.from_address,
-        known.from_name,
-        known.sender_address,
-        known.sender_name,
-        known.to_addresses,
-        known.cc_addresses,
-        known.recipient_count,
-        known.received_at,
-        known.sent_at,
-        known.created_at,
         known.last_modified_at,
-        known.is_draft,
-        known.categories,
-        known.header_auto_submitted,
-        known.header_precedence,
-        known.header_x_auto_response_suppress
+        known.categories
     from {{ this }} as known
     where
         exists (
@@ -148,25 +118,9 @@ carried as (
         {{ last_non_null('removal_event') }} over carry as is_removed,
         {{ last_non_null('case when not is_removed or is_seed then folder_id end') }} over carry as current_folder_id,
         folder_id as observed_folder_id,
-        {{ last_non_null('conversation_id') }} over carry as conversation_id,
         {{ last_non_null('internet_message_id') }} over carry as internet_message_id,
-        {{ last_non_null('subject') }} over carry as subject,
-        {{ last_non_null('from_address') }} over carry as from_address,
-        {{ last_non_null('from_name') }} over carry as from_name,
-        {{ last_non_null('sender_address') }} over carry as sender_address,
-        {{ last_non_null('sender_name') }} over carry as sender_name,
-        {{ last_non_null('to_addresses') }} over carry as to_addresses,
-        {{ last_non_null('cc_addresses') }} over carry as cc_addresses,
-        {{ last_non_null('recipient_count') }} over carry as recipient_count,
-        {{ last_non_null('received_at') }} over carry as received_at,
-        {{ last_non_null('sent_at') }} over carry as sent_at,
-        {{ last_non_null('created_at') }} over carry as created_at,
         {{ last_non_null('last_modified_at') }} over carry as last_modified_at,
-        {{ last_non_null('is_draft') }} over carry as is_draft,
-        {{ last_non_null('categories') }} over carry as categories,
-        {{ last_non_null('header_auto_submitted') }} over carry as header_auto_submitted,
-        {{ last_non_null('header_precedence') }} over carry as header_precedence,
-        {{ last_non_null('header_x_auto_response_suppress') }} over carry as header_x_auto_response_suppress
+        {{ last_non_null('categories') }} over carry as categories
     from presence_events
     window carry as (
         partition by mailbox_address, store_address, message_id
@@ -184,25 +138,9 @@ last_per_load as (
         observed_at,
         is_removed,
         coalesce(current_folder_id, observed_folder_id) as folder_id,
-        conversation_id,
         internet_message_id,
-        subject,
-        from_address,
-        from_name,
-        sender_address,
-        sender_name,
-        to_addresses,
-        cc_addresses,
-        recipient_count,
-        received_at,
-        sent_at,
-        created_at,
         last_modified_at,
-        is_draft,
-        categories,
-        header_auto_submitted,
-        header_precedence,
-        header_x_auto_response_suppress
+        categories
     from carried
     where not is_seed
     qualify row_number() over (

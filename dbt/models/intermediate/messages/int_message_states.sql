@@ -47,25 +47,9 @@ states_with_folders as (
             when folder_roles.agent_address is not null then 'agent'
         end as folder_role,
         folder_roles.agent_address as folder_agent_address,
-        message_observations_carried.conversation_id,
         message_observations_carried.internet_message_id,
-        message_observations_carried.subject,
-        message_observations_carried.from_address,
-        message_observations_carried.from_name,
-        message_observations_carried.sender_address,
-        message_observations_carried.sender_name,
-        message_observations_carried.to_addresses,
-        message_observations_carried.cc_addresses,
-        message_observations_carried.recipient_count,
-        message_observations_carried.received_at,
-        message_observations_carried.sent_at,
-        message_observations_carried.created_at,
         message_observations_carried.last_modified_at,
-        message_observations_carried.is_draft,
-        message_observations_carried.categories,
-        message_observations_carried.header_auto_submitted,
-        message_observations_carried.header_precedence,
-        message_observations_carried.header_x_auto_response_suppress
+        message_observations_carried.categories
     from message_observations_carried
     left join mail_folders
         on

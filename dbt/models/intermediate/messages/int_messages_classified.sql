@@ -5,8 +5,8 @@
 -#}
 with
 
-message_states as (
-    select * from {{ ref('int_message_states') }}
+message_copies as (
+    select * from {{ ref('int_message_copies') }}
 ),
 
 stores as (
@@ -25,15 +25,11 @@ internal_domains as (
     select * from {{ ref('stg_config__internal_domains') }}
 ),
 
--- The latest state of each copy (one message in one folder of one read mailbox).
 copies as (
     select
         *,
-        min(observed_at) over (
-            partition by mailbox_address, store_address, message_id
-        ) as first_observed_at,
         coalesce(internet_message_id, store_address || '/' || message_id) as message_key
-    from message_states
+    from message_copies
     -- a copy only ever seen leaving a folder (moved to Junk Email between two loads, say)
     -- carries no properties: nothing is known of it, so it is no message of ours
     where
@@ -41,10 +37,6 @@ copies as (
         or conversation_id is not null
         or received_at is not null
         or sent_at is not null
-    qualify row_number() over (
-        partition by mailbox_address, store_address, message_id
-        order by observed_at desc
-    ) = 1
 ),
 
 -- The mailbox's own address and its aliases: mail to or from them is the team's.
