@@ -998,38 +998,61 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_MAILBOXES},
+        -- the newest threads first; their times turn local once they are chosen
+        newest as (
+            select
+                t.mailbox_address,
+                t.conversation_id,
+                t.subject,
+                t.customer_address,
+                t.status,
+                t.assignee,
+                t.first_inbound_at,
+                t.last_message_at,
+                m.timezone,
+                t.{first} / 60 as first_response_hours,
+                t.sla_first_response_status as sla_status,
+                t.inbound_count,
+                t.outbound_count,
+                t.reopen_count,
+                t.reassignment_count,
+                t.topics,
+                count(*) over () as matching_threads
+            from marts.fct_threads as t
+            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+            where {_on_or_after_start("t.last_message_at")}
+                and {_on_or_before_end("coalesce(t.first_inbound_at, t.last_message_at)")}
+                and list_contains($statuses, t.status)
+                and (
+                    $search = ''
+                    or t.subject ilike '%' || $search || '%'
+                    or t.customer_address ilike '%' || $search || '%'
+                    or t.conversation_id = $search
+                )
+                and {_thread_agent(scope)}
+            order by t.last_message_at desc
+            limit {THREAD_LIMIT}
+        )
         select
-            t.mailbox_address,
-            t.conversation_id,
-            t.subject,
-            t.customer_address,
-            t.status,
-            t.assignee,
-            timezone(m.timezone, t.first_inbound_at) as first_inbound_at,
-            timezone(m.timezone, t.last_message_at) as last_message_at,
-            t.{first} / 60 as first_response_hours,
-            t.sla_first_response_status as sla_status,
-            t.inbound_count,
-            t.outbound_count,
-            t.reopen_count,
-            t.reassignment_count,
-            t.topics,
-            count(*) over () as matching_threads
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where {_on_or_after_start("t.last_message_at")}
-            and {_on_or_before_end("coalesce(t.first_inbound_at, t.last_message_at)")}
-            and list_contains($statuses, t.status)
-            and (
-                $search = ''
-                or t.subject ilike '%' || $search || '%'
-                or t.customer_address ilike '%' || $search || '%'
-                or t.conversation_id = $search
-            )
-            and {_thread_agent(scope)}
-        order by t.last_message_at desc
-        limit {THREAD_LIMIT}
+            n.mailbox_address,
+            n.conversation_id,
+            n.subject,
+            n.customer_address,
+            n.status,
+            n.assignee,
+            timezone(n.timezone, n.first_inbound_at) as first_inbound_at,
+            timezone(n.timezone, n.last_message_at) as last_message_at,
+            n.first_response_hours,
+            n.sla_status,
+            n.inbound_count,
+            n.outbound_count,
+            n.reopen_count,
+            n.reassignment_count,
+            n.topics,
+            n.matching_threads
+        from newest as n
+        order by n.last_message_at desc
         """,
         _params(scope, search=search.strip(), statuses=list(statuses)),
     )
