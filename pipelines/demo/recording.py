@@ -121,20 +121,26 @@ def replay(
     Whole files are read as they are; a file across `after` or `as_of` is cut to its nights
     in the window, its sync-runs metadata with them.
     """
-    low = after.isoformat() if after is not None else ""
-    high = as_of.isoformat()
+    low = after or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def within(instant: str) -> bool:
+        return low < dt.datetime.fromisoformat(instant) <= as_of
+
     for entry in manifest["files"]:
-        if entry["last_load"] <= low or entry["first_load"] > high:
+        first = dt.datetime.fromisoformat(entry["first_load"])
+        last = dt.datetime.fromisoformat(entry["last_load"])
+        if last <= low or first > as_of:
             continue
         table = pq.read_table(Path(directory) / entry["file"], read_dictionary=DICTIONARY_COLUMNS)
-        if entry["first_load"] > low and entry["last_load"] <= high:
+        if low < first and last <= as_of:
             yield table
             continue
         observed = table["observed_at"]
-        keep = pc.less_equal(observed, pa.scalar(as_of, observed.type))
-        if after is not None:
-            keep = pc.and_(keep, pc.greater(observed, pa.scalar(after, observed.type)))
-        sync = [r for r in _sync_rows(table) if low < r["run_started_at"] <= high]
+        keep = pc.and_(
+            pc.greater(observed, pa.scalar(low, observed.type)),
+            pc.less_equal(observed, pa.scalar(as_of, observed.type)),
+        )
+        sync = [r for r in _sync_rows(table) if within(r["run_started_at"])]
         yield table.filter(keep).replace_schema_metadata({SYNC_RUNS_METADATA: json.dumps(sync)})
 
 
