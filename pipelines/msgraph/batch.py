@@ -40,9 +40,13 @@ async def batch_get(
         content = BatchRequestContent(
             {n: BatchRequestItem(pending[key], id=n) for n, key in chunk.items()}
         )
-        body = await session.send(
-            who, store, lambda content=content: builder.to_post_request_information(content)
-        )
+
+        async def post(content: BatchRequestContent = content) -> RequestInformation:
+            info = await builder.to_post_request_information(content)
+            info.add_request_options(session.config().options)  # retried by the session
+            return info
+
+        body = await session.send(who, store, post)
         throttled: list[tuple[float, str]] = []
         for response in body.get("responses") or []:
             key = chunk.get(str(response.get("id")))

@@ -195,3 +195,12 @@ def test_large_sent_items_of_an_agent_are_counted_then_read_once(graph, team, wa
     assert "$count=true" in unquote(alice[1].query)
     assert "$filter" not in unquote(alice[2].query)
     assert len(warehouse.observations(run=1)) == 10
+
+
+@pytest.mark.slow  # waits out Retry-After
+def test_throttled_batch_is_retried_and_counted_by_the_source(graph, support_only, warehouse):
+    graph.inject(429, "ApplicationThrottled", retry_after=1, match="/$batch")
+    warehouse.load(support_only)
+
+    assert [r.status for r in graph.requests if r.method == "POST"] == [429, 200]
+    assert len(graph.requests) == requests_of_run(warehouse) == 1 + 2 + READ_FOLDERS
