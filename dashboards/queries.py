@@ -150,16 +150,72 @@ def as_of(db: Database) -> dt.datetime | None:
 
 # --- shared SQL fragments ---------------------------------------------------------------
 
+# Converting instants to local time one by one is the costly step of the large tiles. A
+# mailbox's UTC offset is constant but for a DST change, so it is read at every whole UTC
+# hour of the window: with at most one change in it, instants outside the hour of the
+# change get their offset added instead (a second change: every instant is converted).
 _MAILBOXES = """
+    mailbox_hours as (
+        select
+            d.mailbox_address,
+            d.timezone,
+            h.instant,
+            epoch_us(timezone(d.timezone, h.instant)) - epoch_us(h.instant) as offset_us
+        from marts.dim_mailboxes as d
+        cross join unnest(generate_series($utc_from, $utc_to, interval 1 hour)) as h (instant)
+        where list_contains($mailboxes, d.mailbox_address)
+    ),
+    mailbox_offsets as (
+        select
+            mailbox_address,
+            any_value(timezone) as timezone,
+            arg_min(offset_us, instant) as offset_before,
+            arg_max(offset_us, instant) as offset_after,
+            count(*) filter (where offset_us <> previous_offset_us) as changes,
+            max(instant) filter (where offset_us <> previous_offset_us) as changed_by
+        from (
+            select
+                *,
+                lag(offset_us) over (partition by mailbox_address order by instant)
+                    as previous_offset_us
+            from mailbox_hours
+        )
+        group by mailbox_address
+    ),
     mailboxes as (
-        select mailbox_address, timezone
-        from marts.dim_mailboxes
-        where list_contains($mailboxes, mailbox_address)
+        -- offset_before holds until unsure_from, offset_after from unsure_to
+        select
+            mailbox_address,
+            timezone,
+            offset_before,
+            offset_after,
+            case changes
+                when 0 then $utc_to
+                when 1 then changed_by - interval 1 hour
+                else $utc_from
+            end as unsure_from,
+            case changes
+                when 0 then $utc_to
+                when 1 then changed_by
+                else timestamptz 'infinity'
+            end as unsure_to
+        from mailbox_offsets
     )"""
 
 
+def _local_time(column: str) -> str:
+    """The instant as a local timestamp of its mailbox (`m`)."""
+    return f"""case
+            when {column} >= $utc_from and {column} < m.unsure_from
+                then make_timestamp(epoch_us({column}) + m.offset_before)
+            when {column} >= m.unsure_to and {column} <= $utc_to
+                then make_timestamp(epoch_us({column}) + m.offset_after)
+            else timezone(m.timezone, {column})
+        end"""
+
+
 def _local_date(column: str) -> str:
-    return f"cast(timezone(m.timezone, {column}) as date)"
+    return f"cast({_local_time(column)} as date)"
 
 
 def _minutes(scope: Scope, kpi: str) -> str:
@@ -449,7 +505,7 @@ def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
             r.*,
             r.{reply} as reply,
             {_local_date("r.turn_started_at")} as turn_date,
-            timezone(m.timezone, r.turn_started_at) as turn_local,
+            {_local_time("r.turn_started_at")} as turn_local,
             coalesce(r.initiated_by = 'customer' and r.turn_number = 1, false)
                 as is_first_response
         from marts.fct_replies as r
@@ -551,7 +607,7 @@ def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
         f"""
         with {_MAILBOXES},
         arrivals as (
-            select timezone(m.timezone, f.received_at) as received_local
+            select {_local_time("f.received_at")} as received_local
             from marts.fct_messages as f
             inner join mailboxes as m on f.mailbox_address = m.mailbox_address
             where f.direction = 'inbound' and {_in_range("f.received_at")}
