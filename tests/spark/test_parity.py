@@ -54,6 +54,7 @@ def test_row_counts_and_missing_marts_are_reported():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a local Spark build takes 4-7 minutes, more on a busy machine
 def test_demo_tenant_marts_are_the_same_on_duckdb_and_spark(demo_duckdb, tmp_path):
     from tests.conftest import SMALL_DEMO_MESSAGES, offline_env, run_mailkpi
 
@@ -70,7 +71,8 @@ def test_demo_tenant_marts_are_the_same_on_duckdb_and_spark(demo_duckdb, tmp_pat
         MAILKPI_DUCKDB=str(tmp_path / "unused.duckdb"),
     )
     build = run_mailkpi(
-        "build", "--source", "demo", "--demo-messages", str(SMALL_DEMO_MESSAGES), env=env
-    )
+        "build", "--source", "demo", "--demo-messages", str(SMALL_DEMO_MESSAGES),
+        env=env, timeout=1800,
+    )  # fmt: skip
     assert build.returncode == 0, build.stderr[-3000:]
     assert differences(duckdb_marts(demo_duckdb), spark_marts(warehouse)) == []
