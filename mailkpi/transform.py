@@ -127,5 +127,5 @@ def dbt_build(
     env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path), **(env or {})}
     completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
     if completed.returncode != 0:
-        detail = _failures(DBT_DIR / "target" / "run_results.json")
+        detail = _failures(DBT_DIR / env.get("DBT_TARGET_PATH", "target") / "run_results.json")
         raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")
