@@ -150,11 +150,19 @@ def as_of(db: Database) -> dt.datetime | None:
 
 # --- shared SQL fragments ---------------------------------------------------------------
 
+_MAILBOXES = """
+    mailboxes as (
+        select mailbox_address, timezone
+        from marts.dim_mailboxes
+        where list_contains($mailboxes, mailbox_address)
+    )"""
+
 # Converting instants to local time one by one is the costly step of the large tiles. A
 # mailbox's UTC offset is constant but for a DST change, so it is read at every whole UTC
 # hour of the window: with at most one change in it, instants outside the hour of the
 # change get their offset added instead (a second change: every instant is converted).
-_MAILBOXES = """
+# Tiles that test or show local dates and times read `mailboxes` from here.
+_LOCAL_MAILBOXES = """
     mailbox_hours as (
         select
             d.mailbox_address,
@@ -333,7 +341,7 @@ def _kpi_sql(scope: Scope, bucket: Callable[[str], str]) -> str:
     reply = _minutes(scope, "reply")
     first_responder = _sent_by_agent(scope, "t.first_response_at", "t.first_responder")
     return f"""
-    with {_MAILBOXES},
+    with {_LOCAL_MAILBOXES},
     -- Materialized so that each instant is placed in its bucket once: a bucket filter pushed
     -- down into the time-zone conversion would convert it again for every comparison.
     threads as materialized (
@@ -499,7 +507,7 @@ def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
         "Later replies": "not is_first_response",
     }[kind]
     return f"""
-    with {_MAILBOXES},
+    with {_LOCAL_MAILBOXES},
     turns as (
         select
             r.*,
@@ -605,7 +613,7 @@ def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         arrivals as (
             select {_local_time("f.received_at")} as received_local
             from marts.fct_messages as f
@@ -634,7 +642,7 @@ def agent_activity(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         agents as (
             select agent_address as responder, min(coalesce(agent_name, agent_address)) as name
             from marts.dim_agents
@@ -739,7 +747,7 @@ def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         sent as (
             select
                 f.responder,
@@ -777,7 +785,7 @@ def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         messages as (
             select
                 f.direction,
@@ -828,7 +836,7 @@ def topic_breakdown(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         threads as (
             select
                 t.mailbox_address,
@@ -890,7 +898,7 @@ def state_now(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_LOCAL_MAILBOXES}
         select t.status, count(*) as threads
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
@@ -1019,7 +1027,7 @@ def sla_breached_in_range(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_LOCAL_MAILBOXES}
         select
             t.mailbox_address,
             t.conversation_id,
@@ -1054,7 +1062,7 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         -- the newest threads first; their times turn local once they are chosen
         newest as (
             select
@@ -1347,7 +1355,7 @@ def excluded_by_rule(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_LOCAL_MAILBOXES}
         select a.mailbox_address, a.excluded_reason, count(*) as messages
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
@@ -1364,7 +1372,7 @@ def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES}
+        with {_LOCAL_MAILBOXES}
         select
             a.mailbox_address,
             a.conversation_id,
@@ -1393,7 +1401,7 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_MAILBOXES},
+        with {_LOCAL_MAILBOXES},
         audit as (
             select a.*
             from marts.fct_message_audit as a

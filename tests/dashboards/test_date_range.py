@@ -39,7 +39,7 @@ def _disagreements(
     """Instants every 7 minutes from 12 days before to 5 days after the range, as
     (instants where `test` and `exact` differ, instants `kept` (`test`) keeps)."""
     sql = f"""
-        with {queries._MAILBOXES},
+        with {queries._LOCAL_MAILBOXES},
         instants as (
             select unnest(generate_series(
                 cast($start as timestamptz) - interval 12 day,
