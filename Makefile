@@ -62,15 +62,18 @@ dashboard: setup ## serve the Streamlit app on localhost
 lint: setup ## ruff and sqlfluff
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) sqlfluff lint dbt/models dbt/macros dbt/tests
+	$(RUN) sqlfluff lint --processes 0 dbt/models dbt/macros dbt/tests  # 0: every core
 
 format: setup ## apply ruff format and sqlfluff fixes
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 	$(RUN) sqlfluff fix dbt/models dbt/macros dbt/tests
 
-test: setup system-deps lint ## the whole offline test suite (lint, pytest, dbt build on demo data)
-	$(RUN) pytest
+# Two workers: the suite waits on subprocesses (dbt, Spark, Chromium) as much as it computes.
+# A group of tests sharing an expensive fixture stays on one worker (--dist loadgroup); tests
+# start in collection order, where tests/conftest.py puts the longest first.
+test: setup system-deps lint ## the whole offline test suite (lint, pytest on two workers, dbt build on demo data)
+	$(RUN) pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 bench: setup ## benchmarks on synthetic mailboxes of 10k, 100k and 1M messages
 	$(RUN) mailkpi bench
