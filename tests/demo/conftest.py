@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import dlt
 import duckdb
 import pyarrow as pa
 import pytest
 
 from mailkpi.config import Config, load_config
+from pipelines.demo import demo_source
 from pipelines.demo.generator import Tenant
 from pipelines.demo.helpers import demo_as_of, folders_table, observation_batches
 from pipelines.demo.settings import DEMO_END, DEMO_START
 from tests.conftest import ROOT
 
 SMALL = 4000  # messages: enough for every scenario to occur several times
+
+
+def load(path: Path, config: Config, *, messages: int, **kwargs) -> dict[str, int]:
+    """One run like the CLI's (a fresh pipelines_dir, state restored from the DuckDB file);
+    the rows loaded per table, dlt's own left out."""
+    pipeline = dlt.pipeline(
+        pipeline_name="mailkpi",
+        destination=dlt.destinations.duckdb(str(path)),
+        dataset_name="raw",
+        pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
+    )
+    pipeline.run(demo_source(config, messages=messages, **kwargs), loader_file_format="parquet")
+    info = pipeline.last_trace.last_normalize_info
+    counts = dict(info.row_counts) if info else {}
+    return {k: v for k, v in counts.items() if not k.startswith("_dlt")}
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
-import dlt
 import duckdb
 import pytest
 
 from mailkpi.config import ConfigError
-from pipelines.demo import DEMO_END, DEMO_START, demo_source, settings
+from pipelines.demo import DEMO_END, DEMO_START, settings
 from pipelines.demo.recording import check, record
 from tests.conftest import offline_env, run_mailkpi
+from tests.demo.conftest import load as load_demo
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +32,8 @@ def recording(tmp_path_factory, config) -> Path:
     return directory
 
 
-def load(path: Path, config, **kwargs) -> None:
-    """One run like the CLI's: a fresh pipelines_dir, state restored from the DuckDB file."""
-    pipeline = dlt.pipeline(
-        pipeline_name="mailkpi",
-        destination=dlt.destinations.duckdb(str(path)),
-        dataset_name="raw",
-        pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
-    )
-    pipeline.run(demo_source(config, messages=MESSAGES, **kwargs), loader_file_format="parquet")
+def load(path: Path, config, **kwargs) -> dict[str, int]:
+    return load_demo(path, config, messages=MESSAGES, **kwargs)
 
 
 def rows(path: Path, table: str) -> list[tuple]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
-import dlt
 import duckdb
 import pytest
 
 from pipelines.common.messages import COLUMNS, QUARANTINE_SCHEMA
 from pipelines.common.tables import FOLDERS_SCHEMA, SYNC_RUNS_SCHEMA
-from pipelines.demo import DEMO_END, demo_source
+from pipelines.demo import DEMO_END
+from tests.demo.conftest import load as load_demo
 
 pytestmark = pytest.mark.slow
 
@@ -21,17 +20,7 @@ EARLIER_END = DEMO_END - dt.timedelta(days=20)
 
 
 def load(path: Path, config, **kwargs) -> dict[str, int]:
-    """One run like the CLI's: a fresh pipelines_dir, state restored from the DuckDB file."""
-    pipeline = dlt.pipeline(
-        pipeline_name="mailkpi",
-        destination=dlt.destinations.duckdb(str(path)),
-        dataset_name="raw",
-        pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
-    )
-    pipeline.run(demo_source(config, messages=MESSAGES, **kwargs), loader_file_format="parquet")
-    info = pipeline.last_trace.last_normalize_info
-    counts = dict(info.row_counts) if info else {}
-    return {k: v for k, v in counts.items() if not k.startswith("_dlt")}
+    return load_demo(path, config, messages=MESSAGES, **kwargs)
 
 
 def query(path: Path, sql: str):
