@@ -60,12 +60,7 @@ move_events as (
         moved_at as event_at,
         'moved' as event_type,
         from_folder_name || ' → ' || to_folder_name
-        || case
-            when message_count > 1 then ' (' || cast(message_count as {{ sql_type('text') }}) || ' messages)'
-            else ''
-        end
-        || case when store_address != mailbox_address then ', copy in ' || store_address else '' end
-            as detail,
+        || {{ grouped_event_suffix('message_count', 'store_address', 'mailbox_address') }} as detail,
         to_folder_agent_address as agent_address
     from moves_grouped
 ),
@@ -91,12 +86,7 @@ category_events as (
         changed_at as event_at,
         'categorized' as event_type,
         change_type || ' ' || category
-        || case
-            when message_count > 1 then ' (' || cast(message_count as {{ sql_type('text') }}) || ' messages)'
-            else ''
-        end
-        || case when store_address != mailbox_address then ', copy in ' || store_address else '' end
-            as detail,
+        || {{ grouped_event_suffix('message_count', 'store_address', 'mailbox_address') }} as detail,
         cast(null as {{ sql_type('text') }}) as agent_address
     from categories_grouped
 ),
