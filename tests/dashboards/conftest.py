@@ -29,7 +29,7 @@ def open_app(marts_duckdb, monkeypatch):
         at.query_params.update(query)
         at.run()
         if page:
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"views/{page}.py").run()
         assert not at.exception, at.exception
         at.sidebar.selectbox(key="preset").set_value(preset).run()
         assert not at.exception, at.exception

@@ -43,6 +43,10 @@ def test_thread_timeline_from_a_link(served, demo_duckdb):
     browser.load(page, f"{url}/threads?{query}", "Threads")
     page.get_by_role("heading", name=subject).first.wait_for()
     assert browser.exceptions(page) == []
+    # the app's own navigation, not Streamlit's list of the page files
+    nav = page.get_by_test_id("stSidebarNav")
+    assert nav.get_by_text("SLA & backlog", exact=True).count() == 1
+    assert nav.get_by_text("sla backlog", exact=True).count() == 0
     browser.screenshot(page, SCREENSHOTS / "thread.png")
 
 
