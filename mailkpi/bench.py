@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import QUIET_ENV, ROOT
+from .database import building_path
+from .transform import DBT_DIR
 
 SIZES = (10_000, 100_000, 1_000_000)
 GRAPH_MESSAGES = 100_000
@@ -207,6 +209,13 @@ def measure_size(messages: int, work: Path) -> dict:
     )
     # dlt configuration: the demo source's `recording` argument
     env["SOURCES__DEMO__RECORDING"] = str(recording)
+    # dbt's parse cache, as a machine that has built before keeps it (dbt/target); the
+    # cold parse of a first build is its own figure. The profile names the file dbt will
+    # write: a different path would make dbt parse again.
+    dbt = Path(sys.executable).with_name("dbt")
+    folders = ("--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR))
+    parse_env = {**env, "MAILKPI_DUCKDB": str(building_path(database))}
+    parse = _command([str(dbt), "parse", *folders], parse_env)
     source = ["--source", "demo", "--demo-messages", str(messages)]
     extract = _mailkpi(["extract", *source], env)
     transform = _mailkpi(["transform"], env)
@@ -227,6 +236,7 @@ def measure_size(messages: int, work: Path) -> dict:
         "messages": messages,
         "observations": rows,
         "generate_s": generate.seconds,
+        "parse_s": parse.seconds,
         "extract_load_s": extract.seconds,
         "extract_load_rows_per_s": rows / extract.seconds,
         "full_build_s": transform.seconds,
@@ -300,10 +310,11 @@ def _load() -> str:
 ROWS = (
     ("observations", "raw observation rows", "{:,.0f}"),
     ("generate_s", "generate the demo tenant (s)", "{:.1f}"),
+    ("parse_s", "dbt parse, cold, before the first build (s)", "{:.1f}"),
     ("extract_load_s", "extract + load (s)", "{:.1f}"),
     ("extract_load_rows_per_s", "extract + load (rows/s)", "{:,.0f}"),
     ("full_build_s", "full dbt build (s)", "{:.1f}"),
-    ("dbt_overhead_s", "… dbt start-up, parse, file copy and swap (s)", "{:.1f}"),
+    ("dbt_overhead_s", "… dbt start-up, file copy and swap (s)", "{:.1f}"),
     ("dbt_run_s", "… dbt run phase (s)", "{:.1f}"),
     ("dbt_model_s", "… … model node-seconds", "{:.1f}"),
     ("dbt_test_s", "… … data test node-seconds", "{:.1f}"),

@@ -80,10 +80,15 @@ def _remove(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def building_path(path: Path) -> Path:
+    """Where a build of `path` works: the file dbt writes (and its profile names)."""
+    return path.with_name(path.name + ".building")
+
+
 @contextlib.contextmanager
 def staged_copy(path: Path) -> Iterator[Path]:
     """Yield a working copy of `path`; on success it atomically replaces `path`."""
-    work = path.with_name(path.name + ".building")
+    work = building_path(path)
     _remove(work)  # what a killed build left behind
     if path.exists():
         _check_readable(path)
