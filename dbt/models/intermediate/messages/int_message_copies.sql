@@ -1,8 +1,9 @@
 {#-
-    One row per message copy (a message in one read mailbox): where it is now, with every
-    property as last observed. The properties a message keeps for life are aggregated per
-    copy from the observations instead of carried from load to load: a hash aggregate, not a
-    sort of every observation.
+    One row per message copy (a message in one read mailbox): where it is now, with the
+    properties the classification reads as last observed. The properties a message keeps for
+    life are aggregated per copy from the observations instead of carried from load to load:
+    a hash aggregate, not a sort of every observation. Its state is what the model's time
+    goes to (memory-bound), so it aggregates only the properties a later model reads.
 -#}
 with
 
@@ -24,19 +25,14 @@ copy_properties as (
         {{ max_by_non_null('conversation_id', 'observed_at') }} as conversation_id,
         {{ max_by_non_null('subject', 'observed_at') }} as subject,
         {{ max_by_non_null('from_address', 'observed_at') }} as from_address,
-        {{ max_by_non_null('from_name', 'observed_at') }} as from_name,
         {{ max_by_non_null('sender_address', 'observed_at') }} as sender_address,
-        {{ max_by_non_null('sender_name', 'observed_at') }} as sender_name,
         {{ max_by_non_null('to_addresses', 'observed_at') }} as to_addresses,
         {{ max_by_non_null('cc_addresses', 'observed_at') }} as cc_addresses,
-        {{ max_by_non_null('recipient_count', 'observed_at') }} as recipient_count,
         {{ max_by_non_null('received_at', 'observed_at') }} as received_at,
         {{ max_by_non_null('sent_at', 'observed_at') }} as sent_at,
-        {{ max_by_non_null('created_at', 'observed_at') }} as created_at,
         {{ max_by_non_null('is_draft', 'observed_at') }} as is_draft,
         {{ max_by_non_null('header_auto_submitted', 'observed_at') }} as header_auto_submitted,
-        {{ max_by_non_null('header_precedence', 'observed_at') }} as header_precedence,
-        {{ max_by_non_null('header_x_auto_response_suppress', 'observed_at') }} as header_x_auto_response_suppress
+        {{ max_by_non_null('header_precedence', 'observed_at') }} as header_precedence
     from observations
     group by 1, 2, 3
 ),
@@ -57,31 +53,21 @@ copies as (
         latest_states.observed_at,
         copy_properties.first_observed_at,
         latest_states.is_removed,
-        latest_states.folder_id,
         latest_states.folder_name,
-        latest_states.folder_path,
-        latest_states.folder_well_known_name,
         latest_states.folder_role,
-        latest_states.folder_agent_address,
         copy_properties.conversation_id,
         latest_states.internet_message_id,
         copy_properties.subject,
         copy_properties.from_address,
-        copy_properties.from_name,
         copy_properties.sender_address,
-        copy_properties.sender_name,
         copy_properties.to_addresses,
         copy_properties.cc_addresses,
-        copy_properties.recipient_count,
         copy_properties.received_at,
         copy_properties.sent_at,
-        copy_properties.created_at,
-        latest_states.last_modified_at,
         copy_properties.is_draft,
         latest_states.categories,
         copy_properties.header_auto_submitted,
-        copy_properties.header_precedence,
-        copy_properties.header_x_auto_response_suppress
+        copy_properties.header_precedence
     from latest_states
     inner join copy_properties
         on
