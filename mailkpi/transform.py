@@ -118,15 +118,21 @@ def dbt_build(
     env: dict[str, str] | None = None,
 ) -> None:
     """`dbt build` (models and tests) against the file, or the target that `env` sets;
-    raise TransformFailed on failure."""
+    raise TransformFailed on failure.
+
+    The whole build runs dbt's `nightly` selector (dbt/selectors.yml): every model, the
+    marts' constraints and tests, but neither the unit tests nor the intermediate models'
+    data tests, which `make test` runs (tests/dbt/). `select` builds only the nodes it names,
+    with their data tests: dbt ignores `--select` beside `--selector`.
+    """
     dbt = Path(sys.executable).with_name("dbt")
     args = [str(dbt), "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-    # unit tests check the SQL on fixed rows, not the mail: `make test` runs them, nights don't
-    args += ["--exclude-resource-type", "unit_test"]
+    if select:
+        args += ["--select", select, "--exclude-resource-type", "unit_test"]
+    else:
+        args += ["--selector", "nightly"]
     if full_refresh:
         args.append("--full-refresh")
-    if select:
-        args += ["--select", select]
     env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path), **(env or {})}
     completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
     if completed.returncode != 0:

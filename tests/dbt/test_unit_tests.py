@@ -1,8 +1,9 @@
 """The dbt unit tests (`unit_tests:` beside the models) pass.
 
-Nightly builds leave them out (`mailkpi/transform.py`): their inputs are fixed rows, so they
-check the SQL, not the mail, and belong here. They read the column types of each model's
-inputs from a built file, so they run against a copy of the session's demo build.
+Nightly builds leave them out (dbt/selectors.yml `nightly`, which `mailkpi/transform.py`
+runs): their inputs are fixed rows, so they check the SQL, not the mail, and belong here.
+They read the column types of each model's inputs from a built file, so they run against a
+copy of the session's demo build.
 """
 
 from __future__ import annotations

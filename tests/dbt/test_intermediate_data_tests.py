@@ -1,0 +1,83 @@
+"""The intermediate models' data tests pass on the demo build.
+
+Nightly builds leave them out (dbt/selectors.yml `nightly`, docs/decisions.md): each is a
+node costing dbt's fixed overhead at any size, and the marts' constraints and tests check
+the same rows downstream. They run here instead, on a copy of the session's demo build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from dbt.cli.main import dbtRunner
+
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+# one worker parses the project once for both tests
+pytestmark = pytest.mark.xdist_group("dbt_on_demo_copy")
+
+
+def declared_data_tests(folder: Path) -> int:
+    """The data tests the yml files under `folder` declare, on models and on columns."""
+    count = 0
+    for path in folder.rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            count += len(model.get("data_tests", []))
+            count += sum(len(c.get("data_tests", [])) for c in model.get("columns", []))
+    return count
+
+
+@pytest.fixture(scope="module")
+def dbt_on_demo_copy(demo_duckdb, tmp_path_factory) -> Iterator:
+    """Run dbt commands against a copy of the demo build; the project is parsed once."""
+    folder = tmp_path_factory.mktemp("intermediate-tests")
+    copy = folder / "mailkpi.duckdb"
+    shutil.copyfile(demo_duckdb, copy)
+
+    def invoke(*args: str):
+        return dbtRunner().invoke(
+            [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+             "--target-path", str(folder / "target")]
+        )  # fmt: skip
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MAILKPI_DUCKDB", str(copy))
+        yield invoke
+
+
+@pytest.mark.slow
+def test_every_intermediate_data_test_passes(dbt_on_demo_copy):
+    result = dbt_on_demo_copy("test", "--selector", "intermediate_data_tests")
+
+    assert result.exception is None
+    tests = {r.node.unique_id: r for r in result.result if r.node.unique_id.startswith("test.")}
+    assert {str(r.status) for r in tests.values()} == {"pass"}, {
+        u: (str(r.status), r.message) for u, r in tests.items() if str(r.status) != "pass"
+    }
+    generic = [r.node for r in tests.values() if hasattr(r.node, "test_metadata")]
+    singular = [r.node for r in tests.values() if not hasattr(r.node, "test_metadata")]
+    assert all(n.original_file_path.startswith("models/intermediate/") for n in generic)
+    assert len(generic) == declared_data_tests(DBT_DIR / "models" / "intermediate") >= 80
+    assert [n.name for n in singular] == ["business_clock_segments_contiguous"]
+
+
+@pytest.mark.slow
+def test_nightly_build_leaves_out_unit_tests_and_intermediate_data_tests(dbt_on_demo_copy):
+    def listed(*selection: str) -> set[str]:
+        result = dbt_on_demo_copy(
+            "ls", *selection, "--output", "json", "--output-keys", "unique_id", "--quiet"
+        )
+        assert result.exception is None
+        return {json.loads(line)["unique_id"] for line in result.result}
+
+    nightly = listed("--selector", "nightly")
+    runnable = {u for u in listed("--resource-type", "all") if u.split(".")[0] != "source"}
+    left_out = runnable - nightly
+
+    assert left_out == listed("--resource-type", "unit_test") | listed(
+        "--selector", "intermediate_data_tests"
+    )
