@@ -97,19 +97,39 @@ team_conversations as (
 ),
 
 -- One copy speaks for the message: a usable one, from the team mailbox first, seen first.
+-- The smallest ordering struct per message in a hash aggregate, joined back by the copy's key:
+-- a window over the copies sorted them whole.
+speaking_copies as (
+    select
+        mailbox_address,
+        message_key,
+        count(*) as copy_count,
+        min(received_at) as first_received_at,
+        min(sent_at) as first_sent_at,
+        min({{ struct_of({
+            'is_unusable': 'is_unusable',
+            'is_outside_team_store': 'not is_in_team_store',
+            'is_never_observed': 'first_observed_at is null',
+            'first_observed_at': 'first_observed_at',
+            'store_address': 'store_address',
+            'message_id': 'message_id'
+        }) }}) as speaking_copy
+    from copies_marked
+    group by 1, 2
+),
+
 messages as (
     select
-        *,
-        count(*) over message_copies as copy_count,
-        min(received_at) over message_copies as first_received_at,
-        min(sent_at) over message_copies as first_sent_at
+        copies_marked.*,
+        speaking_copies.copy_count,
+        speaking_copies.first_received_at,
+        speaking_copies.first_sent_at
     from copies_marked
-    window message_copies as (partition by mailbox_address, message_key)
-    qualify row_number() over (
-        partition by mailbox_address, message_key
-        order by
-            is_unusable asc, is_in_team_store desc, first_observed_at asc nulls last, store_address asc, message_id asc
-    ) = 1
+    inner join speaking_copies
+        on
+            copies_marked.mailbox_address = speaking_copies.mailbox_address
+            and copies_marked.store_address = speaking_copies.speaking_copy.store_address
+            and copies_marked.message_id = speaking_copies.speaking_copy.message_id
 ),
 
 messages_flagged as (
