@@ -14,6 +14,17 @@ messages_classified as (
     select * from {{ ref('int_messages_classified') }}
 ),
 
+-- Only a copy that ever carried a category can change one, so the window sorts the history
+-- of those copies alone (one state in eight carries a category at 1M messages).
+categorized_copies as (
+    select distinct
+        mailbox_address,
+        store_address,
+        message_id
+    from message_states
+    where {{ list_size('categories') }} > 0
+),
+
 states_with_previous as (
     select
         mailbox_address,
@@ -33,6 +44,15 @@ states_with_previous as (
             observed_at
         ) as changed_at
     from message_states
+    where
+        exists (
+            select 1
+            from categorized_copies
+            where
+                categorized_copies.mailbox_address = message_states.mailbox_address
+                and categorized_copies.store_address = message_states.store_address
+                and categorized_copies.message_id = message_states.message_id
+        )
     window copy_history as (
         partition by mailbox_address, store_address, message_id
         order by observed_at
