@@ -28,50 +28,39 @@ counted_messages as (
     where is_counted
 ),
 
+-- The order within the thread, and with it the previous message's direction: one sort.
 ordered as (
     select
         *,
         -- bigint as in DuckDB; Spark's row_number() is an int
-        cast(row_number() over (
-            partition by mailbox_address, conversation_id
-            order by message_at, direction, internet_message_id nulls last
-        ) as bigint) as thread_sequence
-    from counted_messages
-),
-
-turn_starts_flagged as (
-    select
-        *,
+        cast(row_number() over thread_order as bigint) as thread_sequence,
         direction = 'inbound'
-        and coalesce(
-            lag(direction) over (partition by mailbox_address, conversation_id order by thread_sequence),
-            'outbound'
-        ) = 'outbound' as is_turn_start
-    from ordered
+        and coalesce(lag(direction) over thread_order, 'outbound') = 'outbound' as is_turn_start
+    from counted_messages
+    window thread_order as (
+        partition by mailbox_address, conversation_id
+        order by message_at, direction, internet_message_id nulls last
+    )
 ),
 
+-- Within a turn the inbound messages come first, then the answers: an outbound message's
+-- answer number is its distance from the last inbound message before it (none: turn 0).
 turns_numbered as (
     select
         *,
-        cast(sum(case when is_turn_start then 1 else 0 end) over (
-            partition by mailbox_address, conversation_id
-            order by thread_sequence
-            rows between unbounded preceding and current row
-        ) as integer) as turn_number
-    from turn_starts_flagged
-),
-
-answers_ranked as (
-    select
-        *,
+        cast(sum(case when is_turn_start then 1 else 0 end) over thread_so_far as integer) as turn_number,
         case
-            when direction = 'outbound' and turn_number > 0
-                then row_number() over (
-                    partition by mailbox_address, conversation_id, turn_number, direction
-                    order by thread_sequence
-                )
+            when direction = 'outbound'
+                then
+                    thread_sequence
+                    - max(case when direction = 'inbound' then thread_sequence end) over thread_so_far
         end as answer_number
-    from turns_numbered
+    from ordered
+    window thread_so_far as (
+        partition by mailbox_address, conversation_id
+        order by thread_sequence
+        rows between unbounded preceding and current row
+    )
 )
 
-select * from answers_ranked
+select * from turns_numbered
