@@ -120,7 +120,12 @@ carried as (
         folder_id as observed_folder_id,
         {{ last_non_null('internet_message_id') }} over carry as internet_message_id,
         {{ last_non_null('last_modified_at') }} over carry as last_modified_at,
-        {{ last_non_null('categories') }} over carry as categories
+        {{ last_non_null('categories') }} over carry as categories,
+        -- rows of one load are adjacent in this order: the last of them ends the load
+        lead(observed_at) over (
+            partition by mailbox_address, store_address, message_id
+            order by sequence_number
+        ) as next_observed_at
     from presence_events
     window carry as (
         partition by mailbox_address, store_address, message_id
@@ -142,11 +147,9 @@ last_per_load as (
         last_modified_at,
         categories
     from carried
-    where not is_seed
-    qualify row_number() over (
-        partition by mailbox_address, store_address, message_id, observed_at
-        order by sequence_number desc
-    ) = 1
+    where
+        not is_seed
+        and (next_observed_at is null or next_observed_at <> observed_at)
 )
 
 select * from last_per_load
