@@ -312,3 +312,16 @@ def test_min_and_max_by_skip_null_values(run):
         group by t.g
         order by t.g
     """) == [("a", "b", "c"), ("e", None, None)]
+
+
+def test_min_of_a_struct_takes_the_smallest_row_field_by_field(run):
+    assert run("""
+        select picked.g, picked.smallest.rank, picked.smallest.name
+        from (
+            select t.g, min({{ struct_of({'rank': 't.rank', 'name': 't.name'}) }}) as smallest
+            from (values ('a', 2, 'x'), ('a', 1, 'z'), ('a', 1, 'y'), ('b', 3, 'w'))
+                as t (g, rank, name)
+            group by t.g
+        ) as picked
+        order by picked.g
+    """) == [("a", 1, "y"), ("b", 3, "w")]
