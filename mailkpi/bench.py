@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .cli import QUIET_ENV, ROOT
 from .database import building_path
-from .transform import DBT_DIR
+from .transform import dbt_command
 
 SIZES = (10_000, 100_000, 1_000_000)
 GRAPH_MESSAGES = 100_000
@@ -212,10 +212,8 @@ def measure_size(messages: int, work: Path) -> dict:
     # dbt's parse cache, as a machine that has built before keeps it (dbt/target); the
     # cold parse of a first build is its own figure. The profile names the file dbt will
     # write: a different path would make dbt parse again.
-    dbt = Path(sys.executable).with_name("dbt")
-    folders = ("--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR))
     parse_env = {**env, "MAILKPI_DUCKDB": str(building_path(database))}
-    parse = _command([str(dbt), "parse", *folders], parse_env)
+    parse = _command(dbt_command("parse"), parse_env)
     source = ["--source", "demo", "--demo-messages", str(messages)]
     extract = _mailkpi(["extract", *source], env)
     transform = _mailkpi(["transform"], env)

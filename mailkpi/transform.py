@@ -110,6 +110,12 @@ def _failures(run_results: Path) -> str:
     return f"{len(failed)} failed; first: {first['unique_id']}: {message[:300]}"
 
 
+def dbt_command(command: str) -> list[str]:
+    """This environment's dbt CLI running `command` on the project."""
+    dbt = Path(sys.executable).with_name("dbt")
+    return [str(dbt), command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+
+
 def dbt_build(
     path: Path,
     *,
@@ -125,8 +131,7 @@ def dbt_build(
     data tests, which `make test` runs (tests/dbt/). `select` builds only the nodes it names,
     with their data tests: dbt ignores `--select` beside `--selector`.
     """
-    dbt = Path(sys.executable).with_name("dbt")
-    args = [str(dbt), "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    args = dbt_command("build")
     if select:
         args += ["--select", select, "--exclude-resource-type", "unit_test"]
     else:
