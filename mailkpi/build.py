@@ -14,10 +14,11 @@ from pathlib import Path
 import duckdb
 
 from . import lake, privacy
+from .build_inputs import refresh_reason
 from .config import Config, ConfigError
 from .database import exclusive_build, staged_copy
 from .extract import ExtractResult, check_resync, extract, resolve_source
-from .transform import dbt_build, prepare
+from .transform import dbt_build, prepare, record_inputs
 
 log = logging.getLogger("mailkpi")
 
@@ -100,15 +101,21 @@ def run(
             log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
         elif source is None:
             source = _built_source(work) if work.exists() else "existing"
-        as_of = prepare(work, config, source)
+        prepared = prepare(work, config, source)
         if do_transform:
-            dbt_build(work, full_refresh=full_refresh)
+            reason = (
+                None if full_refresh else refresh_reason(prepared.previous_inputs, prepared.inputs)
+            )
+            if reason:
+                log.info("full refresh: %s", reason)
+            dbt_build(work, full_refresh=full_refresh or reason is not None)
             privacy.apply(work, config, key)
+            record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)
     return BuildSummary(
         path=path,
         source=source,
-        as_of=as_of,
+        as_of=prepared.as_of,
         messages=messages,
         threads=threads,
         mailboxes=mailboxes,

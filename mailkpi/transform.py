@@ -13,10 +13,12 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from .build_inputs import fingerprint, store_fingerprint, stored_fingerprint
 from .config import Config
 from .config_tables import write_config_tables
 from .errors import MailkpiError
@@ -53,15 +55,36 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return con.execute(f"select greatest({', '.join(latest)})").fetchall()[0][0]
 
 
-def prepare(path: Path, config: Config, source: str) -> dt.datetime:
-    """Write schema `config` (with the build's as_of) into the file; return as_of."""
+@dataclass(frozen=True)
+class Prepared:
+    as_of: dt.datetime
+    inputs: str  # the fingerprint of this build's config and folder list
+    previous_inputs: str | None  # the last successful build's, if it stored one
+
+
+def prepare(path: Path, config: Config, source: str) -> Prepared:
+    """Write schema `config` (with the build's as_of) into the file."""
     con = duckdb.connect(str(path))
     try:
+        previous = stored_fingerprint(con)  # before the config tables are rewritten
         as_of = data_as_of(con) or dt.datetime.now(dt.UTC).replace(microsecond=0)
         write_config_tables(con, config, as_of, source)
+        return Prepared(as_of, fingerprint(con), previous)
     finally:
         con.close()
-    return as_of
+
+
+def record_inputs(path: Path, prepared: Prepared) -> None:
+    """After a successful dbt build: the marts in the file now derive from these inputs.
+
+    `prepare` does not store them: an extract-only run rewrites the config tables but builds
+    no marts, and the transform after it must still compare with the marts' inputs.
+    """
+    con = duckdb.connect(str(path))
+    try:
+        store_fingerprint(con, prepared.inputs)
+    finally:
+        con.close()
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
