@@ -86,6 +86,21 @@ def test_another_night_with_the_same_config_and_folders_keeps_the_fingerprint(
     assert refresh_reason(before, after) is None
 
 
+def test_comments_and_the_order_of_agents_in_the_yaml_keep_the_fingerprint(
+    path, tmp_path, yaml_text
+):
+    alice = "      - {address: alice@contoso.com, name: Alice Smith, category: Alice}\n"
+    carol = "      - {address: carol@contoso.com, name: Carol White, category: Carol}\n"
+    edited = (
+        ("# reviewed by the team leads\n" + yaml_text)
+        .replace(alice, "")
+        .replace(carol, carol + alice)
+    )
+    assert edited.index(alice) > edited.index(carol)
+    before = file_fingerprint(path, config_from(tmp_path, yaml_text))
+    assert file_fingerprint(path, config_from(tmp_path, edited)) == before
+
+
 @pytest.mark.parametrize(
     "old, new",
     [
