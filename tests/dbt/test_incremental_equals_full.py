@@ -9,6 +9,8 @@ changes, reopens, replies to old threads and the end of Europe's summer time.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,36 +38,64 @@ FLOATS = ("DOUBLE", "FLOAT", "REAL")
 SHOWN_ROWS = 5
 
 
-def nightly(path: Path, config: Config, end: dt.date, *, full_refresh: bool = False) -> None:
-    """Extract the demo tenant up to the night of `end`, then transform as the CLI does."""
+class Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def nightly(path: Path, config: Config, end: dt.date, *, full_refresh: bool = False) -> bool:
+    """Extract the demo tenant up to the night of `end`, then transform as the CLI does;
+    whether the build refreshed fully (the log says why when it does)."""
     load(path, config, messages=SMALL, end=end)
-    build.run(path, config, source="demo", do_extract=False, full_refresh=full_refresh)
+    said, logger = Said(), logging.getLogger("mailkpi")
+    level = logger.level
+    logger.addHandler(said)
+    logger.setLevel(logging.INFO)
+    try:
+        build.run(path, config, source="demo", do_extract=False, full_refresh=full_refresh)
+    finally:
+        logger.removeHandler(said)
+        logger.setLevel(level)
+    return full_refresh or any(line.startswith("full refresh:") for line in said.lines)
 
 
 def make_builds(folder: Path) -> None:
-    """A: built night after night; B, written last: built at once with a full refresh."""
+    """A: built night after night; B, written last: built at once with a full refresh.
+    `refreshed.json`: which of A's builds refreshed fully."""
     for leftover in folder.glob("*.duckdb*"):  # of a worker that failed half-way
         leftover.unlink()
     config = load_config(ROOT / "mailkpi.yml")
+    refreshed = {}
     for name, end in SNAPSHOTS.items():
-        nightly(folder / "a.duckdb", config, end)
+        refreshed[name] = nightly(folder / "a.duckdb", config, end)
         shutil.copyfile(folder / "a.duckdb", folder / f"{name}.duckdb")
-    nightly(folder / "a.duckdb", config, LAST_END)
+    refreshed["a"] = nightly(folder / "a.duckdb", config, LAST_END)
+    (folder / "refreshed.json").write_text(json.dumps(refreshed))
     nightly(folder / "b.duckdb", config, LAST_END, full_refresh=True)
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The builds attached as a, b, a_first and a_next; made once per run, by whichever
-    worker asks first (xdist's grouping by mark does not hold with pytest 9.2)."""
+def builds(tmp_path_factory) -> Path:
+    """The folder of the builds, made once per run by whichever worker asks first (xdist's
+    grouping by mark does not hold with pytest 9.2)."""
     folder = shared_tmp(tmp_path_factory) / "incremental"
     folder.mkdir(exist_ok=True)
     with exclusive(folder / "fixture.lock"):
         if not (folder / "b.duckdb").exists():
             make_builds(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def con(builds) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The builds attached as a, b, a_first and a_next."""
     con = duckdb.connect()
     for name in ("a", "b", *SNAPSHOTS):
-        con.execute(f"attach '{folder / name}.duckdb' as {name} (read_only)")
+        con.execute(f"attach '{builds / name}.duckdb' as {name} (read_only)")
     yield con
     con.close()
 
@@ -121,6 +151,12 @@ def test_incremental_mart_equals_full_refresh(con, table):
 
 def scalar(con, sql: str, *params):
     return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+def test_only_the_first_nightly_build_refreshed_fully(builds):
+    # the first build of a file refreshes fully; the config and folders stay the same after
+    refreshed = json.loads((builds / "refreshed.json").read_text())
+    assert refreshed == {"a_first": True, "a_next": False, "a": False}
 
 
 def test_the_last_incremental_build_had_new_mail(con):
