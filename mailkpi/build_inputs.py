@@ -1,10 +1,10 @@
 """The inputs of a build besides the mail: the team config and the mailboxes' folder list.
 
 The incremental models recompute only the conversations the night's observations touched.
-A changed config (an agent's category, a holiday, an SLA) or folder list (a renamed, moved
-or newly excluded folder) changes rows that no observation touched, so the build compares
-a fingerprint of both with the one the last successful build stored, and runs a full
-refresh when they differ.
+A changed config (an agent's category, a holiday, an SLA, the privacy settings) or folder
+list (a renamed, moved or newly excluded folder) changes rows that no observation touched,
+so the build compares a fingerprint of both with the one the last successful build stored,
+and runs a full refresh when they differ.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 
 import duckdb
 
+from .config import Config
 from .config_tables import TABLES
 
 # What stg_msgraph__mail_folders reads, but observed_at: every load moves it.
@@ -50,9 +51,11 @@ def _folders_query() -> str:
     )
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """sha256 (hex) of the config tables the CLI writes and of `raw.mail_folders`."""
+def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
+    """sha256 (hex) of the config tables the CLI writes, of the privacy settings (applied
+    to the marts after dbt, so in no table) and of `raw.mail_folders`."""
     digest = hashlib.sha256()
+    digest.update(json.dumps(["privacy", config.privacy.model_dump()], sort_keys=True).encode())
     queries = {
         f"config.{name}": f"select * from config.{name} order by all" for name in CONFIG_TABLES
     }

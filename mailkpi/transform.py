@@ -69,7 +69,7 @@ def prepare(path: Path, config: Config, source: str) -> Prepared:
         previous = stored_fingerprint(con)  # before the config tables are rewritten
         as_of = data_as_of(con) or dt.datetime.now(dt.UTC).replace(microsecond=0)
         write_config_tables(con, config, as_of, source)
-        return Prepared(as_of, fingerprint(con), previous)
+        return Prepared(as_of, fingerprint(con, config), previous)
     finally:
         con.close()
 

@@ -59,7 +59,7 @@ def load_folders(con: duckdb.DuckDBPyConnection, observed_at: dt.datetime, rows=
 def file_fingerprint(path: Path, config: Config, as_of: dt.datetime = AS_OF) -> str:
     with duckdb.connect(str(path)) as con:
         write_config_tables(con, config, as_of, "demo")
-        return fingerprint(con)
+        return fingerprint(con, config)
 
 
 @pytest.fixture
@@ -106,9 +106,11 @@ def test_comments_and_the_order_of_agents_in_the_yaml_keep_the_fingerprint(
     [
         BOB,
         HOLIDAY,
-        ("resolved: [Archive, Done]", "resolved: [Archive]"),  # a resolved folder
-        ("{minutes: 60, clock: business}", "{minutes: 90, clock: business}"),  # a tier's SLA
+        ("mailboxes:\n", "privacy: {drop_subjects: true}\n\nmailboxes:\n"),
+        ("resolved: [Archive, Done]", "resolved: [Archive]"),
+        ("{minutes: 60, clock: business}", "{minutes: 90, clock: business}"),
     ],
+    ids=["agent-category", "holiday", "privacy", "resolved-folder", "tier-sla"],
 )
 def test_a_changed_config_value_changes_the_fingerprint(path, tmp_path, yaml_text, old, new):
     assert yaml_text.count(old) == 1
