@@ -28,6 +28,12 @@ FOLDER_COLUMNS = (
     "folder_path",
     "is_excluded",
 )
+# the latest row of each folder, as the staging model keeps it
+FOLDERS_QUERY = (
+    f"select {', '.join(FOLDER_COLUMNS)} from raw.mail_folders "
+    "qualify row_number() over (partition by store_address, folder_id "
+    "order by observed_at desc) = 1 order by all"
+)
 # config.build_info is left out: its as_of moves every night.
 CONFIG_TABLES = tuple(sorted(name for name in TABLES if name != "build_info"))
 
@@ -42,15 +48,6 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     )
 
 
-def _folders_query() -> str:
-    # the latest row of each folder, as the staging model keeps it
-    return (
-        f"select {', '.join(FOLDER_COLUMNS)} from raw.mail_folders "
-        "qualify row_number() over (partition by store_address, folder_id "
-        "order by observed_at desc) = 1 order by all"
-    )
-
-
 def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     """sha256 (hex) of the config tables the CLI writes, of the privacy settings (applied
     to the marts after dbt, so in no table) and of `raw.mail_folders`."""
@@ -60,7 +57,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
         f"config.{name}": f"select * from config.{name} order by all" for name in CONFIG_TABLES
     }
     if _has_table(con, "raw", "mail_folders"):
-        queries["raw.mail_folders"] = _folders_query()
+        queries["raw.mail_folders"] = FOLDERS_QUERY
     for name, query in queries.items():
         rows = con.execute(query).fetchall()
         columns = [column[0] for column in con.description]
