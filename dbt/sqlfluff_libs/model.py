@@ -1,0 +1,3 @@
+"""`model` for sqlfluff's jinja templater: the node being linted is a model."""
+
+resource_type = "model"

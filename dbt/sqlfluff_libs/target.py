@@ -1,0 +1,3 @@
+"""`target` for sqlfluff's jinja templater: the DuckDB target it lints for."""
+
+type = "duckdb"
