@@ -2,18 +2,18 @@
     Every message of every team conversation, counted or not, and why. Mail of conversations
     that are not the team's (agents' personal mail) never reaches the marts.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 messages_sequenced as (
     select * from {{ ref('int_messages_sequenced') }}
-),
-
-build_info as (
-    select * from {{ ref('stg_config__build_info') }}
+    where {{ in_scope() }}
 ),
 
 audited as (
@@ -35,10 +35,8 @@ audited as (
         messages_classified.is_counted,
         messages_classified.excluded_reason,
         messages_sequenced.thread_sequence,
-        messages_sequenced.turn_number,
-        build_info.as_of
+        messages_sequenced.turn_number
     from messages_classified
-    cross join build_info
     left join messages_sequenced
         on
             messages_classified.mailbox_address = messages_sequenced.mailbox_address

@@ -1,11 +1,10 @@
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
-),
-
-build_info as (
-    select * from {{ ref('stg_config__build_info') }}
+    where {{ in_scope() }}
 ),
 
 counted as (
@@ -22,10 +21,8 @@ counted as (
         messages_classified.message_at,
         messages_classified.subject,
         messages_classified.folder_name,
-        messages_classified.copy_count,
-        build_info.as_of
+        messages_classified.copy_count
     from messages_classified
-    cross join build_info
     where messages_classified.is_counted
 )
 

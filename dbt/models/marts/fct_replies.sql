@@ -1,19 +1,19 @@
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 turns_answered as (
     select * from {{ ref('int_turns_answered') }}
+    where {{ in_scope() }}
 ),
 
 threads_summarized as (
     select * from {{ ref('int_threads_summarized') }}
+    where {{ in_scope() }}
 ),
 
 mailboxes as (
     select * from {{ ref('stg_config__mailboxes') }}
-),
-
-build_info as (
-    select * from {{ ref('stg_config__build_info') }}
 ),
 
 replies as (
@@ -32,8 +32,7 @@ replies as (
         turns_answered.inbound_message_count,
         turns_answered.answer_count,
         turns_answered.is_collision,
-        threads_summarized.initiated_by,
-        build_info.as_of
+        threads_summarized.initiated_by
     from turns_answered
     inner join mailboxes
         on turns_answered.mailbox_address = mailboxes.mailbox_address
@@ -41,7 +40,6 @@ replies as (
         on
             turns_answered.mailbox_address = threads_summarized.mailbox_address
             and turns_answered.conversation_id = threads_summarized.conversation_id
-    cross join build_info
 )
 
 select * from replies

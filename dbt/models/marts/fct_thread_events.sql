@@ -3,26 +3,33 @@
     agent, resolution and reopen. Moves and category changes made to several messages of the
     thread at once (one copy store, one instant) are one event.
 -#}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages as (
     select * from {{ ref('fct_messages') }}
+    where {{ in_scope() }}
 ),
 
 folder_moves as (
     select * from {{ ref('int_folder_moves') }}
+    where {{ in_scope() }}
 ),
 
 category_changes as (
     select * from {{ ref('int_category_changes') }}
+    where {{ in_scope() }}
 ),
 
 assignment_changes as (
     select * from {{ ref('int_assignment_changes') }}
+    where {{ in_scope() }}
 ),
 
 resolution_events as (
     select * from {{ ref('int_thread_resolution_events') }}
+    where {{ in_scope() }}
 ),
 
 message_events as (

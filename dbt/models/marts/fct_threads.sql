@@ -1,31 +1,35 @@
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 threads_summarized as (
     select * from {{ ref('int_threads_summarized') }}
+    where {{ in_scope() }}
 ),
 
 threads_waited as (
     select * from {{ ref('int_threads_waited') }}
+    where {{ in_scope() }}
 ),
 
 threads_sla_evaluated as (
     select * from {{ ref('int_threads_sla_evaluated') }}
+    where {{ in_scope() }}
 ),
 
 threads_resolved as (
     select * from {{ ref('int_threads_resolved') }}
+    where {{ in_scope() }}
 ),
 
 threads_assigned as (
     select * from {{ ref('int_threads_assigned') }}
+    where {{ in_scope() }}
 ),
 
 threads_topics as (
     select * from {{ ref('int_threads_topics') }}
-),
-
-build_info as (
-    select * from {{ ref('stg_config__build_info') }}
+    where {{ in_scope() }}
 ),
 
 resolution_timed as (
@@ -89,10 +93,8 @@ threads_joined as (
         coalesce(threads_waited.awaiting_team_minutes, 0) as awaiting_team_minutes,
         coalesce(threads_waited.awaiting_team_business_minutes, 0) as awaiting_team_business_minutes,
         coalesce(threads_waited.waiting_on_customer_minutes, 0) as waiting_on_customer_minutes,
-        coalesce(threads_waited.waiting_on_customer_business_minutes, 0) as waiting_on_customer_business_minutes,
-        build_info.as_of
+        coalesce(threads_waited.waiting_on_customer_business_minutes, 0) as waiting_on_customer_business_minutes
     from threads_summarized
-    cross join build_info
     left join threads_waited
         on
             threads_summarized.mailbox_address = threads_waited.mailbox_address

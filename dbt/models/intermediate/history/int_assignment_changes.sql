@@ -1,12 +1,17 @@
 {#-
     The assignment events that change a thread's agent: its first assignment, and every later
     event naming an agent other than the previous one, in the order int_threads_assigned uses
-    (assigned_at, agent_address). Alice -> Alice -> Bob gives two rows: Alice, then Bob from Alice.
+    (assigned_at, agent_address), then by message, so that of two messages given the same agent
+    at the same instant the same one is reported on every build. Alice -> Alice -> Bob gives
+    two rows: Alice, then Bob from Alice.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 assignment_events as (
     select * from {{ ref('int_assignment_events') }}
+    where {{ in_scope() }}
 ),
 
 events_sequenced as (
@@ -19,7 +24,7 @@ events_sequenced as (
         assignment_signal,
         lag(agent_address) over (
             partition by mailbox_address, conversation_id
-            order by assigned_at, agent_address nulls last
+            order by assigned_at, agent_address nulls last, internet_message_id
         ) as previous_agent_address
     from assignment_events
 ),

@@ -4,18 +4,23 @@
     `folders` (a copy arrives in a folder that belongs to an agent) or `responders` (an agent
     sends a counted outbound message).
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 category_changes as (
     select * from {{ ref('int_category_changes') }}
+    where {{ in_scope() }}
 ),
 
 folder_moves as (
     select * from {{ ref('int_folder_moves') }}
+    where {{ in_scope() }}
 ),
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 mailboxes as (

@@ -4,14 +4,20 @@
     loads. Timed like folder moves: the copy's lastModifiedDateTime in the first observation
     that shows the change, else the load that saw it.
 -#}
-with
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
 
-message_states as (
-    select * from {{ ref('int_message_states') }}
-),
+with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
+),
+
+message_states as (
+    select * from {{ ref('int_message_states') }}
+    {% if is_incremental() %}
+    where {{ is_copy_of('messages_classified') }}
+    {% endif %}
 ),
 
 -- Only a copy that ever carried a category can change one, so the window sorts the history

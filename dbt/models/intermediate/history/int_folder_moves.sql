@@ -5,14 +5,20 @@
     first observation that shows the new folder; when that observation did not carry a newer
     one (partial delta items), at the load that saw it.
 -#}
-with
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
 
-message_states as (
-    select * from {{ ref('int_message_states') }}
-),
+with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
+),
+
+message_states as (
+    select * from {{ ref('int_message_states') }}
+    {% if is_incremental() %}
+    where {{ is_copy_of('messages_classified') }}
+    {% endif %}
 ),
 
 states_with_previous as (

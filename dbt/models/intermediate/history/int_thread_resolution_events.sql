@@ -10,14 +10,18 @@
     when the previous candidate was of the other kind: a resolution of a resolved thread, or
     an inbound message on an open one, is no event.
 -#}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 folder_moves as (
     select * from {{ ref('int_folder_moves') }}
+    where {{ in_scope() }}
 ),
 
 mailboxes as (

@@ -2,14 +2,18 @@
     Per thread, the assignee (the latest agent observed) and how often the thread passed
     from one agent to a different one.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 assignment_events as (
     select * from {{ ref('int_assignment_events') }}
+    where {{ in_scope() }}
 ),
 
 threads as (

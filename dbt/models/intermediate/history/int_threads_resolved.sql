@@ -1,12 +1,16 @@
 {#- Per thread: first and last resolution, reopens, and whether it is resolved as of as_of. -#}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 resolution_events as (
     select * from {{ ref('int_thread_resolution_events') }}
+    where {{ in_scope() }}
 ),
 
 threads as (

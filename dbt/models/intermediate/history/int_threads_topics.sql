@@ -2,14 +2,27 @@
     Per thread, its topics: the Outlook categories that name no agent of the mailbox, as last
     known on every copy of its counted messages, merged and sorted.
 -#}
-with
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
 
-message_copies as (
-    select * from {{ ref('int_message_copies') }}
-),
+with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
+),
+
+message_copies as (
+    select * from {{ ref('int_message_copies') }}
+    {% if is_incremental() %}
+    where
+        (mailbox_address, coalesce(internet_message_id, store_address || '/' || message_id))
+        in (
+            select
+                classified.mailbox_address,
+                classified.internet_message_id
+            from messages_classified as classified
+        )
+    {% endif %}
 ),
 
 agents as (

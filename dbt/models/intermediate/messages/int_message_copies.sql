@@ -4,15 +4,20 @@
     life are aggregated per copy from the observations instead of carried from load to load:
     a hash aggregate, not a sort of every observation. Its state is what the model's time
     goes to (memory-bound), so it aggregates only the properties a later model reads.
+    Incremental: a build recomputes the copies it touched, from all their observations.
 -#}
+{{ incremental_by_scope('int_copies_touched', ['mailbox_address', 'store_address', 'message_id']) }}
+
 with
 
 observations as (
     select * from {{ ref('stg_msgraph__message_observations') }}
+    where {{ in_scope() }}
 ),
 
 message_states as (
     select * from {{ ref('int_message_states') }}
+    where {{ in_scope() }}
 ),
 
 -- Latest non-null value of each property: partial delta items leave most of them null.

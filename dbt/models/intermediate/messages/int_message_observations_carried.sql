@@ -5,6 +5,7 @@
     The properties a message keeps for life are read once per copy: int_message_copies.
     Incremental: a nightly build reads only the loads it has not seen, seeded with the
     last known state of the messages they touch, so a full refresh gives the same rows.
+    `built_at` says which build appended a row: the copies it touched (int_copies_touched).
 -#}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
@@ -145,7 +146,8 @@ last_per_load as (
         coalesce(current_folder_id, observed_folder_id) as folder_id,
         internet_message_id,
         last_modified_at,
-        categories
+        categories,
+        {{ build_started_at() }} as built_at
     from carried
     where
         not is_seed

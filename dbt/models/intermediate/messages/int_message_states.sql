@@ -1,7 +1,21 @@
+{#-
+    The states of int_message_observations_carried with their folder's name and role.
+    Incremental like it: a build appends the states it appended. A renamed folder or a
+    changed folder role changes old rows: the CLI runs a full refresh then.
+-#}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
+
 with
 
 message_observations_carried as (
     select * from {{ ref('int_message_observations_carried') }}
+    {% if is_incremental() %}
+    where built_at = {{ build_started_at() }}
+    {% endif %}
 ),
 
 mail_folders as (

@@ -2,7 +2,11 @@
     One row per distinct message (internetMessageId) per team mailbox, counted or not, with
     its direction, responder and the first reason it is not counted (metrics.md, "Which
     messages count"; team conversations: docs/decisions.md).
+    Incremental: a build recomputes the conversations it touched (int_conversations_touched),
+    from every copy of every message with a copy in them.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 message_copies as (
@@ -39,6 +43,20 @@ copies as (
         or sent_at is not null
 ),
 
+-- the messages with a copy in a conversation in scope, with all their copies
+copies_in_scope as (
+    select * from copies
+    {% if is_incremental() %}
+    where (mailbox_address, message_key) in (
+        select
+            scoped.mailbox_address,
+            scoped.message_key
+        from copies as scoped
+        where {{ in_scope(['scoped.mailbox_address', 'coalesce(scoped.conversation_id, scoped.message_key)']) }}
+    )
+    {% endif %}
+),
+
 -- The mailbox's own address and its aliases: mail to or from them is the team's.
 mailbox_addresses as (
     select
@@ -51,19 +69,19 @@ mailbox_addresses as (
 
 copies_marked as (
     select
-        copies.*,
-        coalesce(copies.conversation_id, copies.message_key) as thread_key,
+        copies_in_scope.*,
+        coalesce(copies_in_scope.conversation_id, copies_in_scope.message_key) as thread_key,
         coalesce(stores.role = 'team', false) as is_in_team_store,
         (
-            coalesce(copies.is_draft, false)
-            or coalesce(copies.folder_role = 'excluded', false)
-            or copies.is_removed
+            coalesce(copies_in_scope.is_draft, false)
+            or coalesce(copies_in_scope.folder_role = 'excluded', false)
+            or copies_in_scope.is_removed
         ) as is_unusable
-    from copies
+    from copies_in_scope
     left join stores
         on
-            copies.mailbox_address = stores.mailbox_address
-            and copies.store_address = stores.store_address
+            copies_in_scope.mailbox_address = stores.mailbox_address
+            and copies_in_scope.store_address = stores.store_address
 ),
 
 -- A conversation is the team's when one of its copies sits in the team's own mailbox, is
@@ -247,3 +265,4 @@ final as (
 )
 
 select * from final
+where {{ in_scope() }}

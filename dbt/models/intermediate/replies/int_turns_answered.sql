@@ -3,10 +3,13 @@
     the first outbound message that answered it, and whether several responders answered it
     (Send As counts as one responder, "shared mailbox").
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_sequenced as (
     select * from {{ ref('int_messages_sequenced') }}
+    where {{ in_scope() }}
 ),
 
 turn_messages as (

@@ -4,10 +4,13 @@
     build's as_of (metrics.md, "Business hours and SLA"). Only customer-initiated threads
     of a mailbox with a first-response target get a status.
 -#}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 threads_summarized as (
     select * from {{ ref('int_threads_summarized') }}
+    where {{ in_scope() }}
 ),
 
 mailboxes as (
@@ -100,6 +103,8 @@ evaluated as (
         first_response_sla_minutes,
         first_response_sla_clock,
         first_response_sla_elapsed_minutes,
+        -- the clock runs to as_of while there is no first response: the next build moves it
+        first_response_minutes is null as is_elapsed_to_as_of,
         case
             when initiated_by <> 'customer' or first_response_sla_minutes is null then null
             when first_response_sla_elapsed_minutes > first_response_sla_minutes then 'breached'

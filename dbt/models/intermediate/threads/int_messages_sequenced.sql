@@ -4,10 +4,13 @@
     the outbound messages after it (until the customer writes again) answer it.
     Outbound messages before the first inbound one (a team-initiated opening) have turn 0.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_classified as (
     select * from {{ ref('int_messages_classified') }}
+    where {{ in_scope() }}
 ),
 
 counted_messages as (

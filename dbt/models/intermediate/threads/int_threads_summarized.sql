@@ -3,14 +3,18 @@
     it, first and last response to the customer, volumes and the latest message
     (metrics.md, "Threads"). Business-minute twins use the mailbox's business clock.
 -#}
+{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 messages_sequenced as (
     select * from {{ ref('int_messages_sequenced') }}
+    where {{ in_scope() }}
 ),
 
 turns_answered as (
     select * from {{ ref('int_turns_answered') }}
+    where {{ in_scope() }}
 ),
 
 thread_messages as (

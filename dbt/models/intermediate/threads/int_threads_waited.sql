@@ -4,14 +4,18 @@
     on the customer (each first answer to the customer's next message, or to the thread's end).
     A thread's end is its resolution while it stays resolved, else the build's as_of.
 -#}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+
 with
 
 turns_answered as (
     select * from {{ ref('int_turns_answered') }}
+    where {{ in_scope() }}
 ),
 
 threads_resolved as (
     select * from {{ ref('int_threads_resolved') }}
+    where {{ in_scope() }}
 ),
 
 build_info as (

@@ -1,0 +1,86 @@
+{#-
+    Incremental by scope (docs/performance.md, "Incremental by scope"): a model recomputes only
+    the keys a scope model lists (the message copies or conversations the night touched) from
+    its complete inputs, then replaces exactly those keys' rows. A key whose rows are all gone
+    (a message that now speaks for another conversation, say) is deleted too, which dbt's
+    delete+insert, keyed on the new rows alone, would leave behind.
+    On DuckDB only: Spark's Parquet tables take no delete, so there the models stay tables.
+
+    Usage, at the top of a model keyed on (mailbox_address, conversation_id):
+
+        {{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+        with
+        threads as (
+            select * from {{ ref('int_threads_summarized') }}
+            where {{ in_scope() }}
+        ), ...
+-#}
+
+{% macro incremental_by_scope(scope_model, keys) -%}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_scope',
+    unique_key=keys,
+    scope_model=scope_model,
+    on_schema_change='fail'
+) }}
+{#- a unit test runs the full-refresh SQL, which reads no scope -#}
+{%- if model.resource_type != 'unit_test' %}
+-- depends_on: {{ ref(scope_model) }}
+{%- endif %}
+{%- endmacro %}
+
+{#-
+    True for the rows of the keys in scope on an incremental run, every row otherwise.
+    `columns`: the expressions that hold the keys, when not the key columns themselves.
+-#}
+{% macro in_scope(columns=none) -%}
+{%- if is_incremental() -%}
+{%- set keys = config.require('unique_key') -%}
+({{ (columns or keys) | join(', ') }}) in (
+    select {{ keys | join(', ') }} from {{ ref(config.require('scope_model')) }}
+)
+{%- else -%}
+true
+{%- endif -%}
+{%- endmacro %}
+
+{#- The strategy: delete the rows of the keys in scope, insert the rows recomputed for them. -#}
+{% macro get_incremental_replace_scope_sql(arg_dict) -%}
+{%- set keys = config.require('unique_key') | join(', ') -%}
+{%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+delete from {{ arg_dict['target_relation'] }}
+where ({{ keys }}) in (select {{ keys }} from {{ ref(config.require('scope_model')) }});
+insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{#-
+    The copies, with their whole history of states, of the messages in `messages` (a relation
+    with mailbox_address and internet_message_id): the rows a copy's history model reads.
+-#}
+{% macro is_copy_of(messages) -%}
+(mailbox_address, store_address, message_id) in (
+    select
+        states.mailbox_address,
+        states.store_address,
+        states.message_id
+    from {{ ref('int_message_states') }} as states
+    where
+        (states.mailbox_address, coalesce(states.internet_message_id, states.store_address || '/' || states.message_id))
+        in (select mailbox_address, internet_message_id from {{ messages }})
+)
+{%- endmacro %}
+
+{#-
+    Whether this build reads a scope at all: not on a full refresh, which rebuilds every
+    model whole, nor on Spark, whose models are tables. The scope models are empty otherwise.
+-#}
+{% macro builds_by_scope() -%}
+{{ return(target.type == 'duckdb' and not flags.FULL_REFRESH) }}
+{%- endmacro %}
+
+{#- When this dbt invocation started: the rows an incremental model appends carry it. -#}
+{% macro build_started_at() -%}
+cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00:00' as {{ sql_type('instant') }})
+{%- endmacro %}
