@@ -1,16 +1,19 @@
-"""The inputs of a build besides the mail: the team config and the mailboxes' folder list.
+"""The inputs of a build besides the mail: the team config, the mailboxes' folder list and
+the dbt models.
 
 The incremental models recompute only the conversations the night's observations touched.
 A changed config (an agent's category, a holiday, an SLA, the privacy settings) or folder
 list (a renamed, moved or newly excluded folder) changes rows that no observation touched,
-so the build compares a fingerprint of both with the one the last successful build stored,
-and runs a full refresh when they differ.
+and so does a release whose models compute a column differently. So the build compares a
+fingerprint of them with the one the last successful build stored, and runs a full refresh
+when they differ.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import duckdb
 
@@ -48,9 +51,10 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     )
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
-    """sha256 (hex) of the config tables the CLI writes, of the privacy settings (applied
-    to the marts after dbt, so in no table) and of `raw.mail_folders`."""
+def fingerprint(con: duckdb.DuckDBPyConnection, config: Config, dbt_dir: Path) -> str:
+    """`<data>/<models>`: sha256 (hex) of the config tables the CLI writes, of the privacy
+    settings (applied to the marts after dbt, so in no table) and of `raw.mail_folders`;
+    then that of the dbt project's models and macros."""
     digest = hashlib.sha256()
     digest.update(json.dumps(["privacy", config.privacy.model_dump()], sort_keys=True).encode())
     queries = {
@@ -62,6 +66,20 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
         rows = con.execute(query).fetchall()
         columns = [column[0] for column in con.description]
         digest.update(json.dumps([name, columns, rows], default=str).encode())
+    return f"{digest.hexdigest()}/{_models_fingerprint(dbt_dir)}"
+
+
+def _models_fingerprint(dbt_dir: Path) -> str:
+    digest = hashlib.sha256()
+    sources = sorted(
+        path
+        for folder in ("models", "macros")
+        for path in (dbt_dir / folder).rglob("*")
+        if path.suffix in (".sql", ".yml")
+    )
+    for path in [dbt_dir / "dbt_project.yml", *sources]:
+        digest.update(str(path.relative_to(dbt_dir)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -83,6 +101,10 @@ def refresh_reason(previous: str | None, current: str) -> str | None:
     """Why the build must be a full refresh, or None when an incremental one is right."""
     if previous is None:
         return "no earlier build in the file recorded its team config and folder list"
-    if previous != current:
+    previous_data, _, previous_models = previous.partition("/")
+    data, _, models = current.partition("/")
+    if previous_data != data:
         return "team config or folder list changed since the last build"
+    if previous_models != models:
+        return "the dbt models changed since the last build (a new release)"
     return None

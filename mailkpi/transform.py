@@ -58,7 +58,7 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
 @dataclass(frozen=True)
 class Prepared:
     as_of: dt.datetime
-    inputs: str  # the fingerprint of this build's config and folder list
+    inputs: str  # the fingerprint of this build's config, folder list and models
     previous_inputs: str | None  # the last successful build's, if it stored one
 
 
@@ -69,7 +69,7 @@ def prepare(path: Path, config: Config, source: str) -> Prepared:
         previous = stored_fingerprint(con)  # before the config tables are rewritten
         as_of = data_as_of(con) or dt.datetime.now(dt.UTC).replace(microsecond=0)
         write_config_tables(con, config, as_of, source)
-        return Prepared(as_of, fingerprint(con, config), previous)
+        return Prepared(as_of, fingerprint(con, config, DBT_DIR), previous)
     finally:
         con.close()
 

@@ -1,4 +1,5 @@
-"""A changed team config or folder list makes the next build a full refresh; nothing else does."""
+"""A changed team config, folder list or dbt model makes the next build a full refresh;
+nothing else does."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from mailkpi.build_inputs import fingerprint, refresh_reason, stored_fingerprint
 from mailkpi.config import Config, load_config
 from mailkpi.config_tables import write_config_tables
 from mailkpi.extract import ExtractResult
-from mailkpi.transform import TransformFailed
+from mailkpi.transform import DBT_DIR, TransformFailed
 from tests.conftest import ROOT, offline_env, run_mailkpi
 
 AS_OF = dt.datetime(2026, 11, 16, 1, tzinfo=dt.UTC)
 CHANGED = "team config or folder list changed since the last build"
 UNRECORDED = "no earlier build in the file recorded its team config and folder list"
+NEW_MODELS = "the dbt models changed since the last build (a new release)"
 FOLDERS = [
     # store, folder id, parent, display name, well-known name, path, excluded
     ("support@contoso.com", "f-inbox", "root", "Inbox", "inbox", "Inbox", False),
@@ -56,10 +58,12 @@ def load_folders(con: duckdb.DuckDBPyConnection, observed_at: dt.datetime, rows=
     )
 
 
-def file_fingerprint(path: Path, config: Config, as_of: dt.datetime = AS_OF) -> str:
+def file_fingerprint(
+    path: Path, config: Config, as_of: dt.datetime = AS_OF, dbt_dir: Path = DBT_DIR
+) -> str:
     with duckdb.connect(str(path)) as con:
         write_config_tables(con, config, as_of, "demo")
-        return fingerprint(con, config)
+        return fingerprint(con, config, dbt_dir)
 
 
 @pytest.fixture
@@ -143,6 +147,20 @@ def test_a_file_without_a_stored_fingerprint_asks_for_a_full_refresh(path, tmp_p
     with duckdb.connect(str(path)) as con:
         assert stored_fingerprint(con) is None
     assert refresh_reason(None, current) == UNRECORDED
+
+
+def test_a_changed_model_asks_for_a_full_refresh(path, tmp_path, yaml_text):
+    """A release that computes a column differently must recompute every row of it."""
+    config = config_from(tmp_path, yaml_text)
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    before = file_fingerprint(path, config, dbt_dir=project)
+    assert file_fingerprint(path, config, dbt_dir=project) == before
+    model = project / "models" / "marts" / "fct_threads.sql"
+    model.write_text(model.read_text().replace("'new'", "'unassigned'"))
+    after = file_fingerprint(path, config, dbt_dir=project)
+    assert refresh_reason(before, after) == NEW_MODELS
+    assert after.partition("/")[0] == before.partition("/")[0]  # the config part is unchanged
 
 
 # The build's dbt invocation (extract and dbt stand-ins; the file, config and lock are real)
