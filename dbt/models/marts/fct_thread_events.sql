@@ -3,7 +3,7 @@
     agent, resolution and reopen. Moves and category changes made to several messages of the
     thread at once (one copy store, one instant) are one event.
 -#}
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
 
 with
 

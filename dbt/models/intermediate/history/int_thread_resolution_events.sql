@@ -10,7 +10,7 @@
     when the previous candidate was of the other kind: a resolution of a resolved thread, or
     an inbound message on an open one, is no event.
 -#}
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
 
 with
 

@@ -1,9 +1,9 @@
 {#-
-    The conversations whose rows move with as_of as well as those this build touched: the
-    threads the previous build left unresolved (their waits, and an idle resolution, run to
-    as_of) or without a first response (their SLA clock runs to as_of). The models that read
-    as_of recompute these. The previous build's tables are read before this build replaces
-    them: they depend on this model.
+    The conversations whose rows move with as_of as well as those this build touched or that
+    may resolve by idling (int_conversations_idling_or_touched): the threads the previous
+    build left unresolved (their waits run to as_of) or without a first response (their SLA
+    clock runs to as_of). The models that read as_of recompute these. The previous build's
+    tables are read before this build replaces them: they depend on this model.
 -#}
 {%- set previous_resolved = adapter.get_relation(
     database=this.database, schema=this.schema, identifier='int_threads_resolved'
@@ -15,7 +15,7 @@
 with
 
 conversations_touched as (
-    select * from {{ ref('int_conversations_touched') }}
+    select * from {{ ref('int_conversations_idling_or_touched') }}
 ),
 
 {% if previous_resolved is not none and previous_sla is not none and builds_by_scope() %}

@@ -2,9 +2,10 @@
     Per thread, the local days its state changed (the rules of fct_threads.status applied to
     what had happened by the end of each day): one row +1 for the new state and one row -1
     for the old. agg_thread_states_daily sums them over a day spine, so no row per thread and
-    day is ever made. Incremental: a build recomputes the threads it touched and the open ones.
+    day is ever made. Incremental: a build recomputes the threads it touched and those that may
+    resolve by idling.
 -#}
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
 
 with
 
