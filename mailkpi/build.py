@@ -16,9 +16,9 @@ import duckdb
 from . import lake, privacy
 from .build_inputs import refresh_reason
 from .config import Config, ConfigError
-from .database import exclusive_build, staged_copy
+from .database import building_path, exclusive_build, staged_copy
 from .extract import ExtractResult, check_resync, extract, resolve_source
-from .transform import dbt_build, prepare, record_inputs
+from .transform import dbt_build, prepare, record_inputs, started_dbt
 
 log = logging.getLogger("mailkpi")
 
@@ -95,7 +95,11 @@ def run(
     source = resolve_source(source) if do_extract else source
     resync = check_resync(config, source, resync) if do_extract else ()
     loaded = None
-    with exclusive_build(path), staged_copy(path) as work:
+    with (
+        exclusive_build(path),
+        started_dbt(building_path(path)) as dbt,
+        staged_copy(path) as work,
+    ):
         if do_extract:
             loaded = extract(work, config, source, demo_messages=demo_messages, resync=resync)
             log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
@@ -108,7 +112,7 @@ def run(
             )
             if reason:
                 log.info("full refresh: %s", reason)
-            dbt_build(work, full_refresh=full_refresh or reason is not None)
+            dbt_build(work, full_refresh=full_refresh or reason is not None, worker=dbt)
             privacy.apply(work, config, key)
             record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)

@@ -13,6 +13,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,10 +135,37 @@ def _failures(run_results: Path) -> str:
     return f"{len(failed)} failed; first: {first['unique_id']}: {message[:300]}"
 
 
+def _dbt_arguments(command: str) -> list[str]:
+    return [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+
+
 def dbt_command(command: str) -> list[str]:
     """This environment's dbt CLI running `command` on the project."""
-    dbt = Path(sys.executable).with_name("dbt")
-    return [str(dbt), command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    return [str(Path(sys.executable).with_name("dbt")), *_dbt_arguments(command)]
+
+
+def _dbt_env(path: Path, env: dict[str, str] | None) -> dict[str, str]:
+    return {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path), **(env or {})}
+
+
+@contextmanager
+def started_dbt(path: Path) -> Iterator[subprocess.Popen]:
+    """A dbt process for a build of `path`, started now so that importing dbt overlaps the
+    copy of the file (mailkpi/dbt_worker.py); `dbt_build(..., worker=)` hands it its command.
+    Left unused, it ends with the block."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mailkpi.dbt_worker"],
+        stdin=subprocess.PIPE,
+        text=True,
+        env=_dbt_env(path, None),
+        preexec_fn=_die_with_parent(os.getpid()),
+    )
+    try:
+        yield worker
+    finally:
+        if worker.returncode is None:
+            worker.stdin.close()
+            worker.wait()
 
 
 def dbt_build(
@@ -145,24 +174,39 @@ def dbt_build(
     full_refresh: bool = False,
     select: str | None = None,
     env: dict[str, str] | None = None,
+    worker: subprocess.Popen | None = None,
 ) -> None:
     """`dbt build` (models and tests) against the file, or the target that `env` sets;
-    raise TransformFailed on failure.
+    raise TransformFailed on failure. `worker`: a process from `started_dbt(path)` runs it.
 
     The whole build runs dbt's `nightly` selector (dbt/selectors.yml): every model, the
     marts' constraints and tests, but neither the unit tests nor the intermediate models'
-    data tests, which `make test` runs (tests/dbt/). `select` builds only the nodes it names,
-    with their data tests: dbt ignores `--select` beside `--selector`.
+    data tests, which `make test` runs (tests/dbt/); an incremental one leaves out the
+    staging views as well, which only a full refresh changes (`nightly_incremental`).
+    `select` builds only the nodes it names, with their data tests: dbt ignores `--select`
+    beside `--selector`.
     """
-    args = dbt_command("build")
+    args = _dbt_arguments("build")
     if select:
         args += ["--select", select, "--exclude-resource-type", "unit_test"]
-    else:
+    elif full_refresh:
         args += ["--selector", "nightly"]
+    else:
+        args += ["--selector", "nightly_incremental"]
     if full_refresh:
         args.append("--full-refresh")
-    env = {**_without_secrets(os.environ), "MAILKPI_DUCKDB": str(path), **(env or {})}
-    completed = subprocess.run(args, env=env, check=False, preexec_fn=_die_with_parent(os.getpid()))
-    if completed.returncode != 0:
+    env = _dbt_env(path, env)
+    if worker:
+        worker.stdin.write(json.dumps(args) + "\n")
+        worker.stdin.close()
+        returncode = worker.wait()
+    else:
+        returncode = subprocess.run(
+            [str(Path(sys.executable).with_name("dbt")), *args],
+            env=env,
+            check=False,
+            preexec_fn=_die_with_parent(os.getpid()),
+        ).returncode
+    if returncode != 0:
         detail = _failures(DBT_DIR / env.get("DBT_TARGET_PATH", "target") / "run_results.json")
         raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")

@@ -184,7 +184,7 @@ class Steps:
             load_folders(con, AS_OF + dt.timedelta(days=self.night), rows=self.folders)
         return ExtractResult(source=source, rows={})
 
-    def dbt_build(self, work, *, full_refresh=False):
+    def dbt_build(self, work, *, full_refresh=False, worker=None):
         self.full_refresh.append(full_refresh)
         if self.fail:
             raise TransformFailed("dbt build failed: 1 failed")

@@ -80,7 +80,7 @@ class FakeSteps:
     def extract(self, work, config, source, *, demo_messages=None, resync=()):
         return mailkpi.build.ExtractResult(source=source, rows={})
 
-    def dbt_build(self, work, *, full_refresh=False):
+    def dbt_build(self, work, *, full_refresh=False, worker=None):
         self.generation += 1
         con = duckdb.connect(str(work))
         try:
@@ -230,7 +230,7 @@ def test_a_failed_build_leaves_the_previous_file_and_no_copy(tmp_path, steps, mo
     build(path)
     before = path.read_bytes()
 
-    def broken(work, *, full_refresh=False):
+    def broken(work, *, full_refresh=False, worker=None):
         raise mailkpi.transform.TransformFailed("dbt build failed: 1 failed")
 
     monkeypatch.setattr(mailkpi.build, "dbt_build", broken)
