@@ -152,7 +152,7 @@ def as_of(db: Database) -> dt.datetime | None:
 
 _MAILBOXES = """
     mailboxes as (
-        select mailbox_address, timezone
+        select mailbox_address, timezone, as_of
         from marts.dim_mailboxes
         where list_contains($mailboxes, mailbox_address)
     )"""
@@ -942,7 +942,7 @@ def open_by_age(db: Database, scope: Scope) -> pd.DataFrame:
         open_threads as (
             select
                 t.status,
-                (epoch(t.as_of) - epoch(coalesce(t.first_inbound_at, t.last_message_at)))
+                (epoch(m.as_of) - epoch(coalesce(t.first_inbound_at, t.last_message_at)))
                 / 86400 as age_days
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address

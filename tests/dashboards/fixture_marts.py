@@ -77,7 +77,6 @@ THREAD_COLUMNS = {
     "awaiting_team_minutes": "double",
     "awaiting_team_business_minutes": "double",
     "waiting_on_customer_minutes": "double",
-    "as_of": "timestamptz",
 }
 
 
@@ -121,7 +120,6 @@ def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr
         "awaiting_team_minutes": waited[0],
         "awaiting_team_business_minutes": waited[1],
         "waiting_on_customer_minutes": None,
-        "as_of": AS_OF,
     }
 
 
