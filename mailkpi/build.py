@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def run(
     loaded = None
     with (
         exclusive_build(path),
-        started_dbt(building_path(path)) as dbt,
+        started_dbt(building_path(path)) if do_transform else nullcontext() as dbt,
         staged_copy(path) as work,
     ):
         if do_extract:
@@ -112,7 +113,9 @@ def run(
             )
             if reason:
                 log.info("full refresh: %s", reason)
-            dbt_build(work, full_refresh=full_refresh or reason is not None, worker=dbt)
+            dbt_build(
+                work, full_refresh=full_refresh or reason is not None, worker=dbt, keep_views=True
+            )
             privacy.apply(work, config, key)
             record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)

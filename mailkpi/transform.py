@@ -175,24 +175,25 @@ def dbt_build(
     select: str | None = None,
     env: dict[str, str] | None = None,
     worker: subprocess.Popen | None = None,
+    keep_views: bool = False,
 ) -> None:
     """`dbt build` (models and tests) against the file, or the target that `env` sets;
     raise TransformFailed on failure. `worker`: a process from `started_dbt(path)` runs it.
 
     The whole build runs dbt's `nightly` selector (dbt/selectors.yml): every model, the
     marts' constraints and tests, but neither the unit tests nor the intermediate models'
-    data tests, which `make test` runs (tests/dbt/); an incremental one leaves out the
-    staging views as well, which only a full refresh changes (`nightly_incremental`).
+    data tests, which `make test` runs (tests/dbt/). `keep_views`: an incremental build of a
+    DuckDB file leaves out the staging views as well, which only a full refresh changes
+    (`nightly_incremental`); Spark's session keeps no views from one build to the next.
     `select` builds only the nodes it names, with their data tests: dbt ignores `--select`
     beside `--selector`.
     """
     args = _dbt_arguments("build")
     if select:
         args += ["--select", select, "--exclude-resource-type", "unit_test"]
-    elif full_refresh:
-        args += ["--selector", "nightly"]
     else:
-        args += ["--selector", "nightly_incremental"]
+        incremental = keep_views and not full_refresh
+        args += ["--selector", "nightly_incremental" if incremental else "nightly"]
     if full_refresh:
         args.append("--full-refresh")
     env = _dbt_env(path, env)

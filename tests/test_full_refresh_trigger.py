@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
@@ -176,6 +177,7 @@ class Steps:
         self.fail = False
         monkeypatch.setattr(mailkpi.build, "extract", self.extract)
         monkeypatch.setattr(mailkpi.build, "dbt_build", self.dbt_build)
+        monkeypatch.setattr(mailkpi.build, "started_dbt", lambda path: nullcontext())
 
     def extract(self, work, config, source, *, demo_messages=None, resync=()):
         self.night += 1
@@ -184,7 +186,7 @@ class Steps:
             load_folders(con, AS_OF + dt.timedelta(days=self.night), rows=self.folders)
         return ExtractResult(source=source, rows={})
 
-    def dbt_build(self, work, *, full_refresh=False, worker=None):
+    def dbt_build(self, work, *, full_refresh=False, **_):
         self.full_refresh.append(full_refresh)
         if self.fail:
             raise TransformFailed("dbt build failed: 1 failed")

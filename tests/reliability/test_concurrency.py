@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
@@ -76,11 +77,12 @@ class FakeSteps:
         self.release.set()
         monkeypatch.setattr(mailkpi.build, "extract", self.extract)
         monkeypatch.setattr(mailkpi.build, "dbt_build", self.dbt_build)
+        monkeypatch.setattr(mailkpi.build, "started_dbt", lambda path: nullcontext())
 
     def extract(self, work, config, source, *, demo_messages=None, resync=()):
         return mailkpi.build.ExtractResult(source=source, rows={})
 
-    def dbt_build(self, work, *, full_refresh=False, worker=None):
+    def dbt_build(self, work, *, full_refresh=False, **_):
         self.generation += 1
         con = duckdb.connect(str(work))
         try:
@@ -230,7 +232,7 @@ def test_a_failed_build_leaves_the_previous_file_and_no_copy(tmp_path, steps, mo
     build(path)
     before = path.read_bytes()
 
-    def broken(work, *, full_refresh=False, worker=None):
+    def broken(work, *, full_refresh=False, **_):
         raise mailkpi.transform.TransformFailed("dbt build failed: 1 failed")
 
     monkeypatch.setattr(mailkpi.build, "dbt_build", broken)
