@@ -84,3 +84,15 @@ select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% macro build_started_at() -%}
 cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00:00' as {{ sql_type('instant') }})
 {%- endmacro %}
+
+{#-
+    The previous build's table `name` (in this model's schema) as it stands before this build
+    replaces it, for a scope model; none when the build reads no scope or the table does not
+    exist yet. The table must depend on the scope model, so that dbt runs the scope first.
+-#}
+{% macro previous_build(name) -%}
+{%- if not builds_by_scope() -%}
+{{ return(none) }}
+{%- endif -%}
+{{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=name)) }}
+{%- endmacro %}

@@ -6,18 +6,14 @@
     The previous build's int_threads_resolved is read before this build replaces it (it
     depends on this model through int_conversations_open_or_touched).
 -#}
-{%- set previous_resolved = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='int_threads_resolved'
-) -%}
+{%- set previous_resolved = previous_build('int_threads_resolved') -%}
 
--- depends_on: {{ ref('stg_config__mailboxes') }}, {{ ref('stg_config__folders') }}
 with
 
 conversations_touched as (
     select * from {{ ref('int_conversations_touched') }}
 ),
 
-{% if previous_resolved is not none and builds_by_scope() %}
 mailboxes as (
     select * from {{ ref('stg_config__mailboxes') }}
 ),
@@ -26,43 +22,33 @@ config_folders as (
     select * from {{ ref('stg_config__folders') }}
 ),
 
-conversations_idling as (
-    select
-        previous.mailbox_address,
-        previous.conversation_id
-    from {{ previous_resolved }} as previous
-    inner join mailboxes
-        on previous.mailbox_address = mailboxes.mailbox_address
-    where
-        not previous.is_resolved
-        and not exists (
-            select 1
-            from config_folders
-            where
-                config_folders.mailbox_address = mailboxes.mailbox_address
-                and config_folders.role = 'resolved'
-        )
+mailboxes_resolving_by_idling as (
+    select mailboxes.mailbox_address
+    from mailboxes
+    where not exists (
+        select 1
+        from config_folders
+        where
+            config_folders.mailbox_address = mailboxes.mailbox_address
+            and config_folders.role = 'resolved'
+    )
 ),
-{% else %}
-conversations_idling as (
-    select
-        mailbox_address,
-        conversation_id
-    from conversations_touched
-    where false
-),
-{% endif %}
 
 conversations as (
     select
         mailbox_address,
         conversation_id
     from conversations_touched
+    {% if previous_resolved is not none %}
     union
     select
-        mailbox_address,
-        conversation_id
-    from conversations_idling
+        previous_resolved.mailbox_address,
+        previous_resolved.conversation_id
+    from {{ previous_resolved }} as previous_resolved
+    inner join mailboxes_resolving_by_idling
+        on previous_resolved.mailbox_address = mailboxes_resolving_by_idling.mailbox_address
+    where not previous_resolved.is_resolved
+    {% endif %}
 )
 
 select * from conversations

@@ -5,12 +5,8 @@
     clock runs to as_of). The models that read as_of recompute these. The previous build's
     tables are read before this build replaces them: they depend on this model.
 -#}
-{%- set previous_resolved = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='int_threads_resolved'
-) -%}
-{%- set previous_sla = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='int_threads_sla_evaluated'
-) -%}
+{%- set previous_resolved = previous_build('int_threads_resolved') -%}
+{%- set previous_sla = previous_build('int_threads_sla_evaluated') -%}
 
 with
 
@@ -18,40 +14,25 @@ conversations_touched as (
     select * from {{ ref('int_conversations_idling_or_touched') }}
 ),
 
-{% if previous_resolved is not none and previous_sla is not none and builds_by_scope() %}
-conversations_open as (
-    select
-        mailbox_address,
-        conversation_id
-    from {{ previous_resolved }}
-    where not is_resolved
-    union
-    select
-        mailbox_address,
-        conversation_id
-    from {{ previous_sla }}
-    where is_elapsed_to_as_of
-),
-{% else %}
-conversations_open as (
-    select
-        mailbox_address,
-        conversation_id
-    from conversations_touched
-    where false
-),
-{% endif %}
-
 conversations as (
     select
         mailbox_address,
         conversation_id
     from conversations_touched
+    {% if previous_resolved is not none and previous_sla is not none %}
     union
     select
-        mailbox_address,
-        conversation_id
-    from conversations_open
+        previous_resolved.mailbox_address,
+        previous_resolved.conversation_id
+    from {{ previous_resolved }} as previous_resolved
+    where not previous_resolved.is_resolved
+    union
+    select
+        previous_sla.mailbox_address,
+        previous_sla.conversation_id
+    from {{ previous_sla }} as previous_sla
+    where previous_sla.is_elapsed_to_as_of
+    {% endif %}
 )
 
 select * from conversations

@@ -6,9 +6,7 @@
     The previous build's int_messages_classified is read as it stands before this build
     replaces it (it depends on this model).
 -#}
-{%- set previous_classified = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='int_messages_classified'
-) -%}
+{%- set previous_classified = previous_build('int_messages_classified') -%}
 
 with
 
@@ -49,8 +47,13 @@ current_conversations as (
             and copies.message_key = messages_touched.message_key
 ),
 
-{% if previous_classified is not none and builds_by_scope() %}
-previous_conversations as (
+conversations as (
+    select
+        mailbox_address,
+        conversation_id
+    from current_conversations
+    {% if previous_classified is not none %}
+    union
     select
         previous.mailbox_address,
         previous.conversation_id
@@ -69,27 +72,7 @@ previous_conversations as (
             previous.mailbox_address = copies_touched.mailbox_address
             and previous.store_address = copies_touched.store_address
             and previous.message_id = copies_touched.message_id
-),
-{% else %}
-previous_conversations as (
-    select
-        mailbox_address,
-        conversation_id
-    from current_conversations
-    where false
-),
-{% endif %}
-
-conversations as (
-    select
-        mailbox_address,
-        conversation_id
-    from current_conversations
-    union
-    select
-        mailbox_address,
-        conversation_id
-    from previous_conversations
+    {% endif %}
 )
 
 select * from conversations
