@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,15 +149,15 @@ def _dbt_env(path: Path, env: dict[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def started_dbt(path: Path) -> Iterator[subprocess.Popen]:
-    """A dbt process for a build of `path`, started now so that importing dbt overlaps the
-    copy of the file (mailkpi/dbt_worker.py); `dbt_build(..., worker=)` hands it its command.
-    Left unused, it ends with the block."""
+def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A dbt process for a build of `path`, started now so that importing dbt and parsing the
+    project overlap the copy of the file (mailkpi/dbt_worker.py); `dbt_build(..., worker=)`
+    hands it its command. Left unused, it ends with the block."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "mailkpi.dbt_worker"],
+        [sys.executable, "-m", "mailkpi.dbt_worker", str(DBT_DIR)],
         stdin=subprocess.PIPE,
         text=True,
-        env=_dbt_env(path, None),
+        env=_dbt_env(path, env),
         preexec_fn=_die_with_parent(os.getpid()),
     )
     try:
@@ -196,18 +196,12 @@ def dbt_build(
         args += ["--selector", "nightly_incremental" if incremental else "nightly"]
     if full_refresh:
         args.append("--full-refresh")
-    env = _dbt_env(path, env)
-    if worker:
-        worker.stdin.write(json.dumps(args) + "\n")
-        worker.stdin.close()
-        returncode = worker.wait()
-    else:
-        returncode = subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), *args],
-            env=env,
-            check=False,
-            preexec_fn=_die_with_parent(os.getpid()),
-        ).returncode
+    target = _dbt_env(path, env).get("DBT_TARGET_PATH", "target")
+    run_results = DBT_DIR / target / "run_results.json"
+    with nullcontext(worker) if worker else started_dbt(path, env) as dbt:
+        dbt.stdin.write(json.dumps({"args": args, "run_results": str(run_results)}) + "\n")
+        dbt.stdin.close()
+        returncode = dbt.wait()
     if returncode != 0:
-        detail = _failures(DBT_DIR / env.get("DBT_TARGET_PATH", "target") / "run_results.json")
+        detail = _failures(run_results)
         raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")

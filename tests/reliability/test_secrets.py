@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import logging
 import subprocess
 import tempfile
@@ -219,11 +220,19 @@ def test_the_search_finds_a_planted_secret(tmp_path):
 def test_dbt_gets_no_secret_in_its_environment(tmp_path, monkeypatch):
     seen = {}
 
-    def run(args, env, check, preexec_fn):
-        seen.update(env)
-        return subprocess.CompletedProcess(args, 0)
+    class Worker:
+        """The dbt process, as far as the build talks to it."""
 
-    monkeypatch.setattr(mailkpi.transform.subprocess, "run", run)
+        returncode = 0
+
+        def __init__(self, args, env, **_):
+            seen.update(env)
+            self.stdin = io.StringIO()
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(mailkpi.transform.subprocess, "Popen", Worker)
     monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__CLIENT_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN", ACCESS_TOKEN)
     monkeypatch.setenv("MAILKPI_PSEUDONYM_KEY", PSEUDONYM_KEY)
