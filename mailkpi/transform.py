@@ -129,9 +129,6 @@ def _failures(run_results: Path) -> str:
         return ""
     first = failed[0]
     message = " ".join(str(first.get("message") or "").split())
-    if "schemas on this incremental model are out of sync" in message:
-        # a file built by a release whose incremental models had other columns
-        message = "the file was built with other columns: run `mailkpi build --full-refresh` once"
     return f"{len(failed)} failed; first: {first['unique_id']}: {message[:300]}"
 
 

@@ -7,12 +7,6 @@ from pathlib import Path
 
 from mailkpi.transform import _failures
 
-SCHEMA_CHANGE = (
-    "Compilation Error in model int_message_observations_carried (models/intermediate/"
-    "messages/int_message_observations_carried.sql)\n  The source and target schemas on this "
-    "incremental model are out of sync!\n  They can be reconciled in several ways: ..."
-)
-
 
 def run_results(tmp_path: Path, *results: dict) -> Path:
     path = tmp_path / "run_results.json"
@@ -28,21 +22,6 @@ def test_first_failure_named_with_its_message_on_one_line(tmp_path):
         {"unique_id": "model.mailkpi.fct_y", "status": "error", "message": "boom"},
     )
     assert _failures(path) == "2 failed; first: test.mailkpi.unique_x: Got 2 results"
-
-
-def test_incremental_model_of_an_older_file_asks_for_a_full_refresh(tmp_path):
-    path = run_results(
-        tmp_path,
-        {
-            "unique_id": "model.mailkpi.int_message_observations_carried",
-            "status": "error",
-            "message": SCHEMA_CHANGE,
-        },
-    )
-    assert _failures(path) == (
-        "1 failed; first: model.mailkpi.int_message_observations_carried: the file was built "
-        "with other columns: run `mailkpi build --full-refresh` once"
-    )
 
 
 def test_nothing_to_report_without_results(tmp_path):

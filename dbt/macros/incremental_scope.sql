@@ -3,7 +3,8 @@
     the keys a scope model lists (the message copies or conversations the night touched) from
     its complete inputs, then replaces exactly those keys' rows. A key whose rows are all gone
     (a message that now speaks for another conversation, say) is deleted too, which dbt's
-    delete+insert, keyed on the new rows alone, would leave behind.
+    delete+insert, keyed on the new rows alone, would leave behind. The strategy is this
+    project's incremental materialization (duckdb_materializations.sql).
     On DuckDB only: Spark's Parquet tables take no delete, so there the models stay tables.
 
     Usage, at the top of a model keyed on (mailbox_address, conversation_id):
@@ -43,16 +44,6 @@
 {%- else -%}
 true
 {%- endif -%}
-{%- endmacro %}
-
-{#- The strategy: delete the rows of the keys in scope, insert the rows recomputed for them. -#}
-{% macro get_incremental_replace_scope_sql(arg_dict) -%}
-{%- set keys = config.require('unique_key') | join(', ') -%}
-{%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-delete from {{ arg_dict['target_relation'] }}
-where ({{ keys }}) in (select {{ keys }} from {{ ref(config.require('scope_model')) }});
-insert into {{ arg_dict['target_relation'] }} ({{ columns }})
-select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
 {#-

@@ -90,7 +90,7 @@ def test_a_null_in_a_mart_column_fails_the_build_naming_model_and_column(demo_du
     message = str(failed.value)
     assert "\n" not in message
     assert message.startswith("dbt build failed: 1 failed; first: model.mailkpi.dim_mailboxes: ")
-    assert "NOT NULL constraint failed: dim_mailboxes__dbt_tmp.timezone" in message
+    assert "NOT NULL constraint failed: dim_mailboxes.timezone" in message
 
 
 @pytest.mark.slow

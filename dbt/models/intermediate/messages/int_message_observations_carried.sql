@@ -7,7 +7,7 @@
     last known state of the messages they touch, so a full refresh gives the same rows.
     `built_at` says which build appended a row: the copies it touched (int_copies_touched).
 -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 
 with
 

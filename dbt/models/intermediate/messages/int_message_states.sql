@@ -5,8 +5,7 @@
 -#}
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='append',
-    on_schema_change='fail'
+    incremental_strategy='append'
 ) }}
 
 with
