@@ -58,7 +58,7 @@ true
         states.message_id
     from {{ ref('int_message_states') }} as states
     where
-        (states.mailbox_address, coalesce(states.internet_message_id, states.store_address || '/' || states.message_id))
+        (states.mailbox_address, states.message_key)
         in (select mailbox_address, internet_message_id from {{ messages }})
 )
 {%- endmacro %}

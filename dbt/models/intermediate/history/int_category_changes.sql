@@ -36,7 +36,7 @@ states_with_previous as (
         mailbox_address,
         store_address,
         message_id,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
+        message_key,
         observed_at,
         categories,
         lag(categories) over copy_history as previous_categories,

@@ -26,7 +26,7 @@ states_with_previous as (
         mailbox_address,
         store_address,
         message_id,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
+        message_key,
         observed_at,
         is_removed,
         folder_id,

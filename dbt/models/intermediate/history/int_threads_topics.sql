@@ -15,8 +15,7 @@ message_copies as (
     select * from {{ ref('int_message_copies') }}
     {% if is_incremental() %}
     where
-        (mailbox_address, coalesce(internet_message_id, store_address || '/' || message_id))
-        in (
+        (mailbox_address, message_key) in (
             select
                 classified.mailbox_address,
                 classified.internet_message_id
@@ -32,7 +31,7 @@ agents as (
 copy_categories as (
     select
         mailbox_address,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
+        message_key,
         {{ unnest_list('categories') }} as category
     from message_copies
 ),

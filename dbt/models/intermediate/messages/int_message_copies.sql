@@ -62,6 +62,8 @@ copies as (
         latest_states.folder_role,
         copy_properties.conversation_id,
         latest_states.internet_message_id,
+        latest_states.message_key,
+        coalesce(copy_properties.conversation_id, latest_states.message_key) as thread_key,
         copy_properties.subject,
         copy_properties.from_address,
         copy_properties.sender_address,

@@ -61,6 +61,11 @@ states_with_folders as (
         end as folder_role,
         folder_roles.agent_address as folder_agent_address,
         message_observations_carried.internet_message_id,
+        -- the key of the message across its copies (store and id for a copy that never showed one)
+        coalesce(
+            message_observations_carried.internet_message_id,
+            message_observations_carried.store_address || '/' || message_observations_carried.message_id
+        ) as message_key,
         message_observations_carried.last_modified_at,
         message_observations_carried.categories
     from message_observations_carried

@@ -9,8 +9,29 @@
 
 with
 
+{% if is_incremental() %}
+-- The messages with a copy in a conversation in scope. Materialized: from a subquery DuckDB
+-- expects many rows and builds its hash table on the copies instead, every column of them.
+messages_in_scope as materialized (
+    select
+        mailbox_address,
+        message_key
+    from {{ ref('int_message_copies') }}
+    where {{ in_scope(['mailbox_address', 'thread_key']) }}
+),
+{% endif %}
+
+-- every copy of those messages
 message_copies as (
     select * from {{ ref('int_message_copies') }}
+    {% if is_incremental() %}
+    where (mailbox_address, message_key) in (
+        select
+            messages_in_scope.mailbox_address,
+            messages_in_scope.message_key
+        from messages_in_scope
+    )
+    {% endif %}
 ),
 
 stores as (
@@ -30,10 +51,7 @@ internal_domains as (
 ),
 
 copies as (
-    select
-        *,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key
-    from message_copies
+    select * from message_copies
     -- a copy only ever seen leaving a folder (moved to Junk Email between two loads, say)
     -- carries no properties: nothing is known of it, so it is no message of ours
     where
@@ -41,20 +59,6 @@ copies as (
         or conversation_id is not null
         or received_at is not null
         or sent_at is not null
-),
-
--- the messages with a copy in a conversation in scope, with all their copies
-copies_in_scope as (
-    select * from copies
-    {% if is_incremental() %}
-    where (mailbox_address, message_key) in (
-        select
-            scoped.mailbox_address,
-            scoped.message_key
-        from copies as scoped
-        where {{ in_scope(['scoped.mailbox_address', 'coalesce(scoped.conversation_id, scoped.message_key)']) }}
-    )
-    {% endif %}
 ),
 
 -- The mailbox's own address and its aliases: mail to or from them is the team's.
@@ -69,19 +73,18 @@ mailbox_addresses as (
 
 copies_marked as (
     select
-        copies_in_scope.*,
-        coalesce(copies_in_scope.conversation_id, copies_in_scope.message_key) as thread_key,
+        copies.*,
         coalesce(stores.role = 'team', false) as is_in_team_store,
         (
-            coalesce(copies_in_scope.is_draft, false)
-            or coalesce(copies_in_scope.folder_role = 'excluded', false)
-            or copies_in_scope.is_removed
+            coalesce(copies.is_draft, false)
+            or coalesce(copies.folder_role = 'excluded', false)
+            or copies.is_removed
         ) as is_unusable
-    from copies_in_scope
+    from copies
     left join stores
         on
-            copies_in_scope.mailbox_address = stores.mailbox_address
-            and copies_in_scope.store_address = stores.store_address
+            copies.mailbox_address = stores.mailbox_address
+            and copies.store_address = stores.store_address
 ),
 
 -- A conversation is the team's when one of its copies sits in the team's own mailbox, is

@@ -19,8 +19,8 @@ copies as (
         mailbox_address,
         store_address,
         message_id,
-        coalesce(internet_message_id, store_address || '/' || message_id) as message_key,
-        coalesce(conversation_id, internet_message_id, store_address || '/' || message_id) as thread_key
+        message_key,
+        thread_key
     from {{ ref('int_message_copies') }}
 ),
 
