@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import subprocess
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from . import lake, privacy
 from .build_inputs import refresh_reason
 from .config import Config, ConfigError
 from .database import building_path, exclusive_build, staged_copy
+from .dbt_worker import spark_target, started_dbt
 from .extract import ExtractResult, check_resync, extract, resolve_source
-from .transform import dbt_build, prepare, record_inputs, started_dbt
+from .transform import dbt_build, prepare, record_inputs
 
 log = logging.getLogger("mailkpi")
 
@@ -77,13 +79,15 @@ def run(
     full_refresh: bool = False,
     demo_messages: int | None = None,
     resync: tuple[str, ...] = (),
+    dbt: subprocess.Popen | None = None,
 ) -> BuildSummary:
     """Extract and/or transform into `path`; the file changes only if every step succeeds.
 
+    `dbt`: the build's dbt process, when the caller started it already (`started_dbt`).
     With MAILKPI_TARGET=spark the tables go to the lake and the Spark warehouse instead.
     """
     started = time.monotonic()
-    if lake.spark_target():
+    if spark_target():
         if config.privacy.pseudonymize_customers:
             raise ConfigError("privacy.pseudonymize_customers: not available on the Spark target")
         return _run_on_spark(
@@ -98,7 +102,7 @@ def run(
     loaded = None
     with (
         exclusive_build(path),
-        started_dbt(building_path(path)) if do_transform else nullcontext() as dbt,
+        started_dbt(building_path(path)) if do_transform and not dbt else nullcontext(dbt) as dbt,
         staged_copy(path) as work,
     ):
         if do_extract:

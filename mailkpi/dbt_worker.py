@@ -1,9 +1,13 @@
-"""`python -m mailkpi.dbt_worker <project dir>`: one dbt command, run once the build hands it over.
+"""The dbt process of a build: started early, handed its one command once the file is ready.
 
 Importing dbt and loading its parse of the project take seconds. A build starts this process
-before it copies the DuckDB file (mailkpi.transform.started_dbt), so both overlap the copy;
-then it sends the command as one JSON line on stdin: `{"args": [...], "run_results": path}`.
-End of input without a line (the build stopped before its transform) ends the process.
+(`started_dbt`) before it copies the DuckDB file, as early as the command line allows, so
+both overlap the copy and the config tables; then it sends the command as one JSON line on
+stdin: `{"args": [...], "run_results": path}`. End of input without a line (the build
+stopped before its transform) ends the process.
+
+This module is both sides: the launcher, imported by the CLI before anything heavy, and
+`python -m mailkpi.dbt_worker <project dir>`, which alone imports dbt.
 
 dbt writes no manifest.json (`--no-write-json`): writing it costs a second per build and
 nothing reads it. The run results, which name what failed, are written here instead.
@@ -11,16 +15,91 @@ nothing reads it. The run results, which name what failed, are written here inst
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from dbt.cli.main import dbtRunner
-from dbt.contracts.graph.manifest import Manifest
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+SECRET_ENV_PREFIXES = ("SOURCES__", "DESTINATION__")  # dlt's settings and credentials
 
 
-def _parsed(project_dir: str) -> Manifest | None:
+def spark_target() -> bool:
+    """Whether this run builds on Spark (MAILKPI_TARGET=spark) rather than the DuckDB file."""
+    return os.environ.get("MAILKPI_TARGET", "duckdb") == "spark"
+
+
+def _die_with_parent(parent: int):
+    """A `preexec_fn`: dbt gets SIGKILL when the build dies, even by SIGKILL.
+
+    Otherwise an orphaned dbt keeps writing the abandoned build copy (and its WAL, by
+    path) while the next build is already working on a new copy of the same name.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the build died before the line above
+            os._exit(1)
+
+    return arm
+
+
+def _without_secrets(environ: os._Environ | dict[str, str]) -> dict[str, str]:
+    """dbt needs none of the Graph credentials or the pseudonym key: it does not get them."""
+    return {
+        k: v
+        for k, v in environ.items()
+        if not k.startswith(SECRET_ENV_PREFIXES) and k != "MAILKPI_PSEUDONYM_KEY"
+    }
+
+
+def dbt_env(path: Path, env: dict[str, str] | None) -> dict[str, str]:
+    """The environment dbt runs in, building the DuckDB file `path`."""
+    return {
+        # dbt's log file gets what it prints, not every statement it sends (half a second of
+        # formatting and writing per nightly build); DBT_LOG_LEVEL_FILE=debug brings them back
+        "DBT_LOG_LEVEL_FILE": "info",
+        **_without_secrets(os.environ),
+        "MAILKPI_DUCKDB": str(path),
+        **(env or {}),
+    }
+
+
+@contextmanager
+def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A dbt process for a build of `path`, importing dbt and parsing the project from now
+    on; `mailkpi.transform.dbt_build(..., worker=)` hands it its command and waits for it.
+    A process still running when the block ends (never handed a command: the build stopped
+    before its transform, or was interrupted) is killed: it has not touched the file, or
+    works on a copy the build abandons."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mailkpi.dbt_worker", str(DBT_DIR)],
+        stdin=subprocess.PIPE,
+        text=True,
+        env=dbt_env(path, env),
+        preexec_fn=_die_with_parent(os.getpid()),
+    )
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.stdin.close()
+        worker.wait()
+
+
+def _parsed(project_dir: str):
     """The project's manifest; None if it does not parse (the command then says why)."""
+    from dbt.cli.main import dbtRunner
+
     parse = ["parse", "--project-dir", project_dir, "--profiles-dir", project_dir]
     parsed = dbtRunner().invoke([*parse, "--quiet", "--no-write-json"])
     return parsed.result if parsed.success else None
@@ -31,6 +110,8 @@ def main() -> int:
     line = sys.stdin.readline()
     if not line.strip():
         return 0
+    from dbt.cli.main import dbtRunner
+
     request = json.loads(line)
     run_results = Path(request["run_results"])
     run_results.unlink(missing_ok=True)  # a failure must not be read from an earlier run

@@ -25,10 +25,6 @@ DEFAULT_WAREHOUSE = Path("data/spark-warehouse")
 RAW_TABLES = ("message_observations", "mail_folders", "quarantined_items", "sync_runs")
 
 
-def spark_target() -> bool:
-    return os.environ.get("MAILKPI_TARGET", "duckdb") == "spark"
-
-
 def lake_path() -> Path:
     return Path(os.environ.get("MAILKPI_LAKE") or DEFAULT_LAKE).resolve()
 

@@ -6,15 +6,11 @@ when it returns, which the atomic swap of the build relies on.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import json
-import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +19,8 @@ import duckdb
 from .build_inputs import fingerprint, store_fingerprint, stored_fingerprint
 from .config import Config
 from .config_tables import write_config_tables
+from .dbt_worker import DBT_DIR, dbt_env, started_dbt
 from .errors import MailkpiError
-
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 
 
 class TransformFailed(MailkpiError):
@@ -89,36 +84,6 @@ def record_inputs(path: Path, prepared: Prepared) -> None:
         con.close()
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-SECRET_ENV_PREFIXES = ("SOURCES__", "DESTINATION__")  # dlt's settings and credentials
-
-
-def _die_with_parent(parent: int):
-    """A `preexec_fn`: dbt gets SIGKILL when the build dies, even by SIGKILL.
-
-    Otherwise an orphaned dbt keeps writing the abandoned build copy (and its WAL, by
-    path) while the next build is already working on a new copy of the same name.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-
-    def arm() -> None:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the build died before the line above
-            os._exit(1)
-
-    return arm
-
-
-def _without_secrets(environ: os._Environ | dict[str, str]) -> dict[str, str]:
-    """dbt needs none of the Graph credentials or the pseudonym key: it does not get them."""
-    return {
-        k: v
-        for k, v in environ.items()
-        if not k.startswith(SECRET_ENV_PREFIXES) and k != "MAILKPI_PSEUDONYM_KEY"
-    }
-
-
 def _failures(run_results: Path) -> str:
     try:
         results = json.loads(run_results.read_text())["results"]
@@ -139,37 +104,6 @@ def _dbt_arguments(command: str) -> list[str]:
 def dbt_command(command: str) -> list[str]:
     """This environment's dbt CLI running `command` on the project."""
     return [str(Path(sys.executable).with_name("dbt")), *_dbt_arguments(command)]
-
-
-def _dbt_env(path: Path, env: dict[str, str] | None) -> dict[str, str]:
-    return {
-        # dbt's log file gets what it prints, not every statement it sends (half a second of
-        # formatting and writing per nightly build); DBT_LOG_LEVEL_FILE=debug brings them back
-        "DBT_LOG_LEVEL_FILE": "info",
-        **_without_secrets(os.environ),
-        "MAILKPI_DUCKDB": str(path),
-        **(env or {}),
-    }
-
-
-@contextmanager
-def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    """A dbt process for a build of `path`, started now so that importing dbt and parsing the
-    project overlap the copy of the file (mailkpi/dbt_worker.py); `dbt_build(..., worker=)`
-    hands it its command. Left unused, it ends with the block."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "mailkpi.dbt_worker", str(DBT_DIR)],
-        stdin=subprocess.PIPE,
-        text=True,
-        env=_dbt_env(path, env),
-        preexec_fn=_die_with_parent(os.getpid()),
-    )
-    try:
-        yield worker
-    finally:
-        if worker.returncode is None:
-            worker.stdin.close()
-            worker.wait()
 
 
 def dbt_build(
@@ -200,7 +134,7 @@ def dbt_build(
         args += ["--selector", "nightly_incremental" if incremental else "nightly"]
     if full_refresh:
         args.append("--full-refresh")
-    target = _dbt_env(path, env).get("DBT_TARGET_PATH", "target")
+    target = dbt_env(path, env).get("DBT_TARGET_PATH", "target")
     run_results = DBT_DIR / target / "run_results.json"
     with nullcontext(worker) if worker else started_dbt(path, env) as dbt:
         dbt.stdin.write(json.dumps({"args": args, "run_results": str(run_results)}) + "\n")

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 import duckdb
 import pytest
 
+import mailkpi.dbt_worker
 import mailkpi.extract
 import mailkpi.transform
 from mailkpi.cli import main
@@ -232,7 +233,10 @@ def test_dbt_gets_no_secret_in_its_environment(tmp_path, monkeypatch):
         def wait(self):
             return 0
 
-    monkeypatch.setattr(mailkpi.transform.subprocess, "Popen", Worker)
+        def poll(self):
+            return self.returncode
+
+    monkeypatch.setattr(mailkpi.dbt_worker.subprocess, "Popen", Worker)
     monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__CLIENT_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN", ACCESS_TOKEN)
     monkeypatch.setenv("MAILKPI_PSEUDONYM_KEY", PSEUDONYM_KEY)
