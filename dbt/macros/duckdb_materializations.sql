@@ -14,7 +14,10 @@
     the whole build succeeded (mailkpi/database.py), and a changed model makes the build a
     full refresh (mailkpi/build_inputs.py), so an incremental run never meets a table with
     other columns (`on_schema_change`, which dbt requires of a contracted incremental model,
-    is not checked). Hooks, grants and docs persistence are not used by this project.
+    is not checked). For the same reason a table rebuilt on an incremental night skips the
+    contract's column comparison (two DESCRIBE queries and their Python): its model is the
+    one the last full refresh checked. It is still created with the contract's columns,
+    types and constraints. Hooks, grants and docs persistence are not used by this project.
 -#}
 
 {% materialization table, adapter='duckdb' %}
@@ -41,12 +44,22 @@
 {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
-{#- Drop `existing` (a table or a view, or none), then create `target` from the query `sql`. -#}
+{#-
+    Drop `existing` (a table or a view, or none), then create `target` from the query `sql`;
+    the contract's columns are compared with the query's only when the build is a full one.
+-#}
 {% macro replace_table(existing, target, sql) -%}
 {%- if existing is not none -%}
 drop {{ existing.type }} {{ existing }};
 {% endif -%}
+{%- if config.get('contract').enforced and existing is not none and not should_full_refresh() -%}
+create table {{ target }} {{ get_table_columns_and_constraints() }};
+insert into {{ target }} {{ get_column_names() }} (
+{{ get_select_subquery(sql) }}
+)
+{%- else -%}
 {{ create_table_as(False, target, sql) }}
+{%- endif -%}
 {%- endmacro %}
 
 {#-
