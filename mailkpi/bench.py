@@ -1,12 +1,18 @@
 """`mailkpi bench`: time the nightly build of synthetic tenants of growing size.
 
 Each size is a fresh demo tenant in a temporary directory: generated once and recorded
-(`pipelines.demo.recording`, timed on its own), then built with the real commands as a
-nightly job runs them (`mailkpi extract` replaying the recording, then `mailkpi transform`,
-each its own process), then built again after the window grows by about 1 % (new messages,
-and the moves and category changes of earlier ones). Peak memory is that of those processes and
-their children (dbt), as the kernel counts it when each is reaped. The Graph path is timed
-by the emulator benchmark (`python -m tests.graph_emulator.bench`) at one size.
+(`pipelines.demo.recording`, timed on its own), then built with the real commands, load and
+dbt timed apart (`mailkpi extract` replaying the recording, then `mailkpi transform`, each its
+own process), then built again after the window grows by about 1 % (new messages, and the
+moves and category changes of earlier ones), and that night once more as a nightly job runs
+it: one `mailkpi build`, extract and transform in one process. Peak memory is that
+of those processes and their children (dbt), as the kernel counts it when each is reaped.
+The Graph path is timed by the emulator benchmark (`python -m tests.graph_emulator.bench`)
+at one size.
+
+This machine's speed varies from hour to hour (a shared host): every size also times a
+fixed piece of pure Python before and after it (the CPU yardstick), so that figures taken
+at different times can be compared.
 
 The last line printed is one JSON object with the largest size's figures.
 """
@@ -21,6 +27,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +45,7 @@ GRAPH_MESSAGES = 100_000
 GRAPH_PAGE_SIZE = 250
 GROWTH = 0.01  # the incremental build: the window grows by this share of its days
 QUERY_REPEATS = 3
+YARDSTICK_LOOPS = 5_000_000
 RESULTS = ROOT / "bench" / "results.md"
 NOTES_HEADING = "## Notes"
 JSON_KEYS = (
@@ -98,6 +106,18 @@ def _command(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> Step:
 
 def _mailkpi(args: list[str], env: dict[str, str]) -> Step:
     return _command(["-m", "mailkpi.cli", *args], env)
+
+
+def yardstick() -> float:
+    """Seconds of a fixed pure-Python loop (the best of three): how fast this machine is now."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(YARDSTICK_LOOPS):
+            total += i * i
+        runs.append(time.perf_counter() - started)
+    return min(runs)
 
 
 def _observations(step: Step) -> int:
@@ -185,6 +205,7 @@ def measure_size(messages: int, work: Path) -> dict:
     """Full build, incremental build and dashboard queries of one demo tenant."""
     from pipelines.demo import DEMO_END, DEMO_START
 
+    speed_before = yardstick()
     database = work / "mailkpi.duckdb"
     env = {
         **os.environ,
@@ -222,11 +243,18 @@ def measure_size(messages: int, work: Path) -> dict:
     size_mb = database.stat().st_size / 2**20
     query, query_ms = heaviest_query(database)
 
+    # the same night once more, as a nightly job runs it: the full build's file, back at its
+    # own path (dbt's parse cache names it), and one `mailkpi build`
+    before_night = work / "before-night.duckdb"
+    shutil.copyfile(database, before_night)
     # dlt configuration: the demo source's `end` argument
     env["SOURCES__DEMO__END"] = extended_end
     more = _mailkpi(["extract", *source], env)
     incremental = _mailkpi(["transform"], env)
     new_rows = _observations(more)
+    after_incremental_mb = database.stat().st_size / 2**20
+    os.replace(before_night, database)
+    nightly = _mailkpi(["build", *source], env)
     return {
         **full_dbt,
         "dbt_overhead_s": transform.seconds - full_dbt["dbt_run_s"],
@@ -243,11 +271,14 @@ def measure_size(messages: int, work: Path) -> dict:
         "new_share": new_rows / rows,
         "incremental_extract_s": more.seconds,
         "incremental_build_s": incremental.seconds,
+        "nightly_build_s": nightly.seconds,
         "dashboard_query": query,
         "dashboard_query_ms": query_ms,
-        "peak_rss_mb": max(s.peak_rss_mb for s in (extract, transform, more, incremental)),
+        "peak_rss_mb": max(s.peak_rss_mb for s in (extract, transform, more, incremental, nightly)),
         "duckdb_mb": size_mb,
-        "duckdb_after_incremental_mb": database.stat().st_size / 2**20,
+        "duckdb_after_incremental_mb": after_incremental_mb,
+        "yardstick_before_s": speed_before,
+        "yardstick_after_s": yardstick(),
     }
 
 
@@ -321,9 +352,12 @@ ROWS = (
     ("new_share", "incremental: new observations", "{:.1%}"),
     ("incremental_extract_s", "incremental: extract + load (s)", "{:.1f}"),
     ("incremental_build_s", "incremental dbt build (s)", "{:.1f}"),
+    ("nightly_build_s", "nightly `mailkpi build` of that night, extract + dbt (s)", "{:.1f}"),
     ("dashboard_query_ms", "heaviest dashboard query (ms)", "{:.0f}"),
     ("peak_rss_mb", "peak memory (MB)", "{:,.0f}"),
     ("duckdb_mb", "DuckDB file (MB)", "{:,.0f}"),
+    ("yardstick_before_s", "CPU yardstick before (s, lower is faster)", "{:.2f}"),
+    ("yardstick_after_s", "CPU yardstick after (s)", "{:.2f}"),
 )
 
 
