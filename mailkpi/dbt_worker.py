@@ -12,7 +12,8 @@ This module is both sides: the launcher, imported by the CLI before anything hea
 dbt writes no manifest.json (`--no-write-json`): writing it costs a second per build and
 nothing reads it. The run results, which name what failed, are written here instead. Once
 they are, and the DuckDB file is closed (checkpointed), the process ends at once: Python's
-teardown of dbt's modules would take another 0.7 s with nothing left to do.
+teardown of dbt's modules would take another 0.7 s with nothing left to do. On Spark it
+ends the usual way, which stops the session's JVM (pyspark's exit hook).
 """
 
 from __future__ import annotations
@@ -122,14 +123,13 @@ def main() -> int:
     if hasattr(outcome.result, "write"):
         run_results.parent.mkdir(parents=True, exist_ok=True)
         outcome.result.write(str(run_results))
-    _close_duckdb()
     return 0 if outcome.success else 1
 
 
 def _close_duckdb() -> None:
     """Close the file dbt built (DuckDB checkpoints it), which dbt leaves to interpreter exit."""
     if "dbt.adapters.duckdb" not in sys.modules:
-        return  # another target, or dbt failed before it opened the file
+        return  # dbt failed before it opened the file
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     try:
@@ -141,6 +141,9 @@ def _close_duckdb() -> None:
 
 if __name__ == "__main__":
     status = main()
+    if spark_target():
+        sys.exit(status)
+    _close_duckdb()
     logging.shutdown()  # dbt's log file
     sys.stdout.flush()
     sys.stderr.flush()
