@@ -277,8 +277,8 @@ def measure_size(messages: int, work: Path) -> dict:
         "peak_rss_mb": max(s.peak_rss_mb for s in (extract, transform, more, incremental, nightly)),
         "duckdb_mb": size_mb,
         "duckdb_after_incremental_mb": after_incremental_mb,
-        "yardstick_before_s": speed_before,
-        "yardstick_after_s": yardstick(),
+        "yardstick_before": speed_before,
+        "yardstick_after": yardstick(),
     }
 
 
@@ -356,8 +356,8 @@ ROWS = (
     ("dashboard_query_ms", "heaviest dashboard query (ms)", "{:.0f}"),
     ("peak_rss_mb", "peak memory (MB)", "{:,.0f}"),
     ("duckdb_mb", "DuckDB file (MB)", "{:,.0f}"),
-    ("yardstick_before_s", "CPU yardstick before (s, lower is faster)", "{:.2f}"),
-    ("yardstick_after_s", "CPU yardstick after (s)", "{:.2f}"),
+    ("yardstick_before", "CPU yardstick before (s, lower is faster)", "{:.2f}"),
+    ("yardstick_after", "CPU yardstick after (s)", "{:.2f}"),
 )
 
 

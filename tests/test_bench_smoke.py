@@ -32,4 +32,6 @@ def test_bench_reports_every_figure(tmp_path, capsys):
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, key
     text = results.read_text()
     assert "| full dbt build (s) |" in text and "Graph source" in text
+    for row in ("| nightly `mailkpi build` of that night", "| CPU yardstick before"):
+        assert row in text, row
     assert "old figures" not in text and text.endswith("## Notes\n\nkept by hand\n")
