@@ -81,3 +81,54 @@ def test_nightly_build_leaves_out_unit_tests_and_intermediate_data_tests(dbt_on_
     assert left_out == listed("--resource-type", "unit_test") | listed(
         "--selector", "intermediate_data_tests"
     )
+
+
+@pytest.mark.slow
+def test_incremental_nights_leave_out_views_and_the_tests_of_config_and_folders(
+    dbt_on_demo_copy,
+):
+    def listed(*selection: str) -> set[str]:
+        result = dbt_on_demo_copy(
+            "ls", *selection, "--output", "json", "--output-keys", "unique_id", "--quiet"
+        )
+        assert result.exception is None
+        return {json.loads(line)["unique_id"] for line in result.result}
+
+    nightly = listed("--selector", "nightly")
+    left_out = nightly - listed("--selector", "nightly_incremental")
+
+    views = listed("--resource-type", "model", "--select", "config.materialized:view")
+    config_and_folder_tests = nightly & listed(
+        "--resource-type", "test",
+        "--select", "stg_config__mailboxes stg_config__team_addresses stg_msgraph__mail_folders",
+    )  # fmt: skip
+    assert len(config_and_folder_tests) == 5
+    assert left_out == views | config_and_folder_tests
+
+
+@pytest.mark.slow
+def test_a_null_key_of_a_raw_observation_fails_the_one_not_null_test(
+    demo_duckdb, tmp_path, monkeypatch
+):
+    import duckdb
+
+    copy = tmp_path / "mailkpi.duckdb"
+    shutil.copyfile(demo_duckdb, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "update raw.message_observations set store_address = null where rowid = "
+            "(select min(rowid) from raw.message_observations)"
+        )
+    finally:
+        con.close()
+    monkeypatch.setenv("MAILKPI_DUCKDB", str(copy))
+
+    result = dbtRunner().invoke(
+        ["test", "--select", "test_name:not_null_columns", "--project-dir", str(DBT_DIR),
+         "--profiles-dir", str(DBT_DIR), "--target-path", str(tmp_path / "target")]
+    )  # fmt: skip
+
+    [outcome] = [r for r in result.result if r.node.unique_id.startswith("test.")]
+    assert outcome.node.name.startswith("not_null_columns_stg_msgraph__message_observations_")
+    assert (str(outcome.status), outcome.failures) == ("fail", 1)
