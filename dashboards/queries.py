@@ -79,6 +79,8 @@ def _cursor(db: Database) -> duckdb.DuckDBPyConnection:
                 if "con" in _shared:
                     _shared.pop("con").close()
                 _shared["con"] = duckdb.connect(now.path, read_only=True)
+                # instants come back in UTC, not the machine's zone; cursors inherit a global
+                _shared["con"].execute("set global TimeZone = 'UTC'")
                 _shared["db"] = now
         return _shared["con"].cursor()
 

@@ -31,7 +31,8 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The build's "now": the latest load that observed the mailboxes (None before any load).
 
     A load that found nothing new observed the mailboxes all the same: `raw.sync_runs`
-    records it even when it appended no observation.
+    records it even when it appended no observation. In UTC: DuckDB hands instants back in
+    the session's time zone, which is the machine's unless set.
     """
     tables = {
         name
@@ -49,7 +50,8 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     ]
     if not latest:
         return None
-    return con.execute(f"select greatest({', '.join(latest)})").fetchall()[0][0]
+    (latest_at,) = con.execute(f"select greatest({', '.join(latest)})").fetchall()[0]
+    return latest_at and latest_at.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
