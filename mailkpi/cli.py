@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 70
-        print(f"mailkpi: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # a config error lists each problem on a line
+            print(f"mailkpi: {line}", file=sys.stderr)
         return error.exit_code
     if args.command == "extract":
         print(f"mailkpi: loaded {summary.loaded.observations:,} observations -> {summary.path}")

@@ -1,6 +1,6 @@
 """The team config file (`mailkpi.yml`): one typed, validated settings object.
 
-Every mistake becomes a `ConfigError` whose single line names the key and the problem,
+Every mistake becomes a `ConfigError` with one line per problem naming the key,
 e.g. ``mailkpi.yml: mailboxes[0].timezone: unknown time zone 'Europe/Londn'``.
 """
 
@@ -34,7 +34,7 @@ _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(MailkpiError, ValueError):
-    """A config file that cannot be used; str() is one line naming the key and the problem."""
+    """A config file that cannot be used; str() has one line per problem, naming its key."""
 
     exit_code = 2
 
@@ -332,10 +332,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
-        key, problem = _message(exc.errors(include_url=False)[0])
-        more = len(exc.errors()) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"{name}: {key}: {problem}{suffix}") from None
+        problems = dict.fromkeys(_message(e) for e in exc.errors(include_url=False))
+        raise ConfigError("\n".join(f"{name}: {key}: {text}" for key, text in problems)) from None
     return _resolve(path, parsed)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from mailkpi.config import ConfigError, load_config
 from mailkpi.config_tables import config_rows
+from tests.conftest import run_mailkpi
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,42 @@ def test_mistakes_name_the_key_and_the_problem(tmp_path, text, message):
         load_config(write(tmp_path, text))
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+SEVERAL_MISTAKES = """\
+defaults:
+  business_hours: {mon: '9-17'}
+mailboxes:
+  - address: a@b.com
+    timezone: Mars/Olympus
+    agnets: []
+  - adress: c@b.com
+"""
+# One line per problem, in the file's order; a misspelt key is both missing and unknown.
+SEVERAL_PROBLEMS = [
+    "mailkpi.yml: defaults.business_hours.mon: malformed range '9-17': expected HH:MM-HH:MM",
+    "mailkpi.yml: mailboxes[0].timezone: unknown time zone 'Mars/Olympus' "
+    "(use an IANA name such as Europe/London)",
+    "mailkpi.yml: mailboxes[0].agnets: unknown key",
+    "mailkpi.yml: mailboxes[1].address: required key is missing",
+    "mailkpi.yml: mailboxes[1].adress: unknown key",
+]
+
+
+def test_every_problem_is_listed_one_per_line(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, SEVERAL_MISTAKES))
+    assert str(caught.value).splitlines() == SEVERAL_PROBLEMS
+
+
+def test_the_cli_prints_every_problem_on_its_own_line(tmp_path):
+    path = tmp_path / "x.duckdb"
+    result = run_mailkpi(
+        "extract", "--config", str(write(tmp_path, SEVERAL_MISTAKES)), "--duckdb", str(path)
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"mailkpi: {line}" for line in SEVERAL_PROBLEMS]
+    assert not path.exists()
 
 
 def test_missing_file_is_one_line(tmp_path):
