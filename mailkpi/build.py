@@ -21,7 +21,7 @@ from .config import Config, ConfigError
 from .database import building_path, exclusive_build, staged_copy
 from .dbt_worker import spark_target, started_dbt
 from .extract import ExtractResult, check_resync, extract, resolve_source
-from .transform import dbt_build, prepare, record_inputs
+from .transform import dbt_build, prepare, record_inputs, require_loaded
 
 log = logging.getLogger("mailkpi")
 
@@ -108,8 +108,9 @@ def run(
         if do_extract:
             loaded = extract(work, config, source, demo_messages=demo_messages, resync=resync)
             log.info("loaded %s observations from %s", f"{loaded.observations:,}", source)
-        elif source is None:
-            source = _built_source(work) if work.exists() else "existing"
+        else:
+            require_loaded(work, path)
+            source = source or _built_source(work)
         prepared = prepare(work, config, source)
         if do_transform:
             reason = (

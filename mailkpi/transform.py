@@ -54,6 +54,19 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return latest_at and latest_at.astimezone(dt.UTC)
 
 
+def require_loaded(work: Path, path: Path) -> None:
+    """Stop a transform of `path` (staged as `work`) where no extract has loaded anything:
+    dbt would fail on the missing raw schema."""
+    if work.exists():
+        con = duckdb.connect(str(work), read_only=True)
+        try:
+            if data_as_of(con) is not None:
+                return
+        finally:
+            con.close()
+    raise TransformFailed(f"{path}: nothing loaded yet: run `mailkpi build`")
+
+
 @dataclass(frozen=True)
 class Prepared:
     as_of: dt.datetime
