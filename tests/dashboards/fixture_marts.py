@@ -22,6 +22,10 @@ Inbox -> Done 26 Mar 10:00, resolving it; T2 Alice 26 Mar 16:30, reassigned to B
 
 The audit mart adds two messages that do not count: an out-of-office in T1 and a draft in T3.
 Loads: support's store was read on 30 and 31 Mar, sales's on 31 Mar; one item quarantined.
+
+Each mart has its dbt contract's columns (dbt/models/marts/<mart>.yml) with the contract's
+types: the rows below name a value, or an explicit None, for every one of them, and building
+the file fails on a column the contract has and the rows lack (or the other way round).
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import jinja2
+import yaml
 
+MARTS = Path(__file__).resolve().parents[2] / "dbt" / "models" / "marts"
 AS_OF = dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC)
 SUPPORT = "support@contoso.com"
 SALES = "sales@contoso.com"
@@ -40,44 +47,6 @@ ALICE, BOB, CAROL, DAVE = (f"{n}@contoso.com" for n in ("alice", "bob", "carol",
 
 def ts(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.UTC)
-
-
-THREAD_COLUMNS = {
-    "mailbox_address": "varchar",
-    "conversation_id": "varchar",
-    "subject": "varchar",
-    "customer_address": "varchar",
-    "initiated_by": "varchar",
-    "started_at": "timestamptz",
-    "first_inbound_at": "timestamptz",
-    "first_response_at": "timestamptz",
-    "first_responder": "varchar",
-    "first_response_minutes": "double",
-    "first_response_business_minutes": "double",
-    "last_response_at": "timestamptz",
-    "last_responder": "varchar",
-    "last_response_minutes": "double",
-    "last_response_business_minutes": "double",
-    "last_message_at": "timestamptz",
-    "resolved_at": "timestamptz",
-    "resolution_minutes": "double",
-    "resolution_business_minutes": "double",
-    "inbound_count": "integer",
-    "outbound_count": "integer",
-    "reopen_count": "integer",
-    "assignee": "varchar",
-    "reassignment_count": "integer",
-    "status": "varchar",
-    "sla_first_response_status": "varchar",
-    "sla_tier": "varchar",
-    "first_response_sla_minutes": "double",
-    "first_response_sla_clock": "varchar",
-    "topics": "varchar[]",
-    "collision_turns": "integer",
-    "awaiting_team_minutes": "double",
-    "awaiting_team_business_minutes": "double",
-    "waiting_on_customer_minutes": "double",
-}
 
 
 def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr, fr_bus,
@@ -120,6 +89,8 @@ def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr
         "awaiting_team_minutes": waited[0],
         "awaiting_team_business_minutes": waited[1],
         "waiting_on_customer_minutes": None,
+        "waiting_on_customer_business_minutes": None,
+        "is_resolved": status == "resolved",  # T4 was resolved, then reopened
     }
 
 
@@ -145,53 +116,29 @@ THREADS = [
             waited=(195, 195)),
 ]  # fmt: skip
 
-REPLY_COLUMNS = {
-    "mailbox_address": "varchar",
-    "conversation_id": "varchar",
-    "turn_started_at": "timestamptz",
-    "replied_at": "timestamptz",
-    "reply_minutes": "double",
-    "reply_business_minutes": "double",
-    "replied_by": "varchar",
-    "inbound_message_count": "integer",
-    "is_collision": "boolean",
-    "turn_number": "integer",
-    "initiated_by": "varchar",
-}
+# the last two, the local dates, from _replies()
+REPLY_COLUMNS = ("mailbox_address", "conversation_id", "turn_started_at", "replied_at",
+                 "reply_minutes", "reply_business_minutes", "replied_by", "inbound_message_count",
+                 "is_collision", "turn_number", "initiated_by", "answer_count",
+                 "turn_started_date", "replied_date")  # fmt: skip
+# answer_count: T2's second turn has Alice's and Bob's answers (the collision); an open turn 0
 REPLIES = [
-    (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer"),
-    (SUPPORT, "T2", ts(26, 16), ts(27, 10), 1080, 150, BOB, 1, False, 1, "customer"),
-    (SUPPORT, "T2", ts(27, 12), ts(27, 13), 60, 60, ALICE, 1, True, 2, "customer"),
-    (SUPPORT, "T3", ts(30, 8), None, None, None, None, 1, None, 1, "customer"),
-    (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False, 1, "customer"),
-    (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False, 2, "customer"),
-    (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None, 1, "team"),
-    (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None, 1, "customer"),
-    (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False, 1, "customer"),
+    (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer", 1),
+    (SUPPORT, "T2", ts(26, 16), ts(27, 10), 1080, 150, BOB, 1, False, 1, "customer", 1),
+    (SUPPORT, "T2", ts(27, 12), ts(27, 13), 60, 60, ALICE, 1, True, 2, "customer", 2),
+    (SUPPORT, "T3", ts(30, 8), None, None, None, None, 1, None, 1, "customer", 0),
+    (SUPPORT, "T4", ts(20, 10), ts(20, 11), 60, 60, None, 1, False, 1, "customer", 1),
+    (SUPPORT, "T4", ts(22, 10), ts(23, 9, 30), 1410, 30, ALICE, 1, False, 2, "customer", 1),
+    (SUPPORT, "T5", ts(27, 15), None, None, None, None, 1, None, 1, "team", 0),
+    (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None, 1, "customer", 0),
+    (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False, 1, "customer", 1),
 ]
 
-MESSAGE_COLUMNS = {
-    "mailbox_address": "varchar",
-    "conversation_id": "varchar",
-    "internet_message_id": "varchar",
-    "direction": "varchar",
-    "from_address": "varchar",
-    "responder": "varchar",
-    "received_at": "timestamptz",
-    "sent_at": "timestamptz",
-    "folder_name": "varchar",
-}
-AUDIT_COLUMNS = MESSAGE_COLUMNS | {
-    "sender_address": "varchar",
-    "message_at": "timestamptz",
-    "subject": "varchar",
-    "store_address": "varchar",
-    "copy_count": "integer",
-    "is_counted": "boolean",
-    "excluded_reason": "varchar",
-    "thread_sequence": "integer",
-    "turn_number": "integer",
-}
+MESSAGE_COLUMNS = ("mailbox_address", "conversation_id", "internet_message_id", "direction",
+                   "from_address", "responder", "received_at", "sent_at", "folder_name",
+                   "sender_address", "message_at", "subject", "copy_count")  # fmt: skip
+AUDIT_COLUMNS = (*MESSAGE_COLUMNS, "store_address", "is_counted", "excluded_reason",
+                 "thread_sequence", "turn_number")  # fmt: skip
 NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
     ("T1", ts(25, 9, 5), "inbound", "mailer@fabrikam.com", "Inbox", "automated_subject"),
     ("T3", ts(30, 9), "outbound", "bob@contoso.com", "Drafts", "draft"),
@@ -199,7 +146,8 @@ NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
 
 
 def _messages() -> list[tuple]:
-    """Counted messages: every turn's inbound start and every outbound answer."""
+    """Counted messages: every turn's inbound start and every outbound answer, each one copy
+    sent by its `from` (no Send on Behalf), received and sent at the same instant."""
     outbound = [
         ("T1", ts(25, 9, 30), ALICE, "Archive"),
         ("T2", ts(27, 10), BOB, "Sent Items"),
@@ -212,14 +160,17 @@ def _messages() -> list[tuple]:
     ]
     customers = {t["conversation_id"]: t["customer_address"] for t in THREADS}
     mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
+    subjects = {t["conversation_id"]: t["subject"] for t in THREADS}
     rows = [
-        (box, c, f"<in-{c}-{i}@x>", "inbound", customers[c], None, at, at, "Inbox")
+        (box, c, f"<in-{c}-{i}@x>", "inbound", customers[c], None, at, at, "Inbox",
+         customers[c], at, subjects[c], 1)
         for i, (box, c, at, *_) in enumerate(REPLIES)
-    ]
+    ]  # fmt: skip
     rows += [
-        (mailbox[c], c, f"<out-{c}-{i}@x>", "outbound", who or mailbox[c], who, at, at, folder)
+        (mailbox[c], c, f"<out-{c}-{i}@x>", "outbound", who or mailbox[c], who, at, at, folder,
+         who or mailbox[c], at, subjects[c], 1)
         for i, (c, at, who, folder) in enumerate(outbound)
-    ]
+    ]  # fmt: skip
     return rows
 
 
@@ -228,21 +179,47 @@ def _audit() -> list[tuple]:
     subjects = {t["conversation_id"]: t["subject"] for t in THREADS}
     counted = sorted(_messages(), key=lambda m: (m[1], m[6]))
     rows, sequence = [], {}
-    for box, conv, mid, direction, sender, responder, received, _sent, folder in counted:
+    for message in counted:
+        box, conv = message[:2]
         sequence[conv] = sequence.get(conv, 0) + 1
-        rows.append((box, conv, mid, direction, sender, responder, received, received, folder,
-                     sender, received, subjects[conv], box, 1, True, None, sequence[conv],
-                     None))  # fmt: skip
+        rows.append((*message, box, True, None, sequence[conv], None))
     mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
     for i, (conv, at, direction, sender, folder, reason) in enumerate(NOT_COUNTED):
         rows.append((mailbox[conv], conv, f"<skip-{i}@x>", direction, sender, None, at, at,
-                     folder, sender, at, f"Automatic reply: {subjects[conv]}", mailbox[conv], 1,
+                     folder, sender, at, f"Automatic reply: {subjects[conv]}", 1, mailbox[conv],
                      False, reason, None, None))  # fmt: skip
     return rows
 
 
+def _threads() -> list[dict]:
+    """THREADS with what follows from their messages and turns."""
+    messages = sorted(_messages(), key=lambda m: m[10])
+    rows = []
+    for thread in THREADS:
+        conv = thread["conversation_id"]
+        turns = [r for r in REPLIES if r[1] == conv]
+        rows.append(
+            thread
+            | {
+                "last_direction": [m[3] for m in messages if m[1] == conv][-1],
+                "turn_count": len(turns),
+                "answered_turn_count": sum(r[3] is not None for r in turns),
+            }
+        )
+    return rows
+
+
+def _replies() -> list[tuple]:
+    """REPLIES with the local dates of their instants."""
+    return [(*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0])) for r in REPLIES]
+
+
 def _local_day(at: dt.datetime, mailbox: str) -> dt.date:
     return at.astimezone(ZoneInfo(ZONES[mailbox])).date()
+
+
+BACKLOG_COLUMNS = ("mailbox_address", "period_start", "opened_threads", "resolved_threads",
+                   "reopened_threads", "open_threads")  # fmt: skip
 
 
 def _backlog() -> list[tuple]:
@@ -285,15 +262,8 @@ EVENTS = [
 ]  # fmt: skip
 EVENT_ORDER = ["message_in", "message_out", "categorized", "moved", "assigned", "reassigned",
                "reopened", "resolved"]  # fmt: skip
-THREAD_EVENT_COLUMNS = {
-    "mailbox_address": "varchar",
-    "conversation_id": "varchar",
-    "event_number": "bigint",
-    "event_at": "timestamptz",
-    "event_type": "varchar",
-    "detail": "varchar",
-    "agent_address": "varchar",
-}
+THREAD_EVENT_COLUMNS = ("mailbox_address", "conversation_id", "event_number", "event_at",
+                        "event_type", "detail", "agent_address")  # fmt: skip
 
 
 def _thread_events() -> list[tuple]:
@@ -309,6 +279,10 @@ def _thread_events() -> list[tuple]:
         number[conv] = number.get(conv, 0) + 1
         rows.append((mailbox[conv], conv, number[conv], at, kind, detail, agent))
     return rows
+
+
+REASSIGNMENT_COLUMNS = ("mailbox_address", "agent_address", "period_start", "first_assignments",
+                        "reassignments_in", "reassignments_out")  # fmt: skip
 
 
 def _reassignments() -> list[tuple]:
@@ -353,6 +327,9 @@ def thread_states(box: str, day: dt.date) -> dict[str, str]:
     return states
 
 
+STATE_COLUMNS = ("mailbox_address", "period_start", "status", "thread_count")
+
+
 def _states_daily() -> list[tuple]:
     """agg_thread_states_daily: every state on every day from the mailbox's first thread."""
     rows = []
@@ -365,104 +342,101 @@ def _states_daily() -> list[tuple]:
     return rows
 
 
-SYNC_RUN_COLUMNS = {
-    "mailbox_address": "varchar",
-    "store_address": "varchar",
-    "source_name": "varchar",
-    "run_started_at": "timestamptz",
-    "run_finished_at": "timestamptz",
-    "messages_new": "integer",
-    "messages_changed": "integer",
-    "messages_removed": "integer",
-    "resync_count": "integer",
-}
+SYNC_RUN_COLUMNS = ("mailbox_address", "store_address", "source_name", "run_started_at",
+                    "run_finished_at", "folder_count", "messages_new", "messages_changed",
+                    "messages_removed", "request_count", "resync_count", "as_of")  # fmt: skip
 SYNC_RUNS = [
-    (SUPPORT, SUPPORT, "graph", ts(30, 1), ts(30, 1, 5), 10, 2, 0, 0),
-    (SUPPORT, SUPPORT, "graph", ts(31, 1), ts(31, 1, 4), 4, 1, 1, 1),
-    (SALES, DAVE, "graph", ts(31, 1), ts(31, 1, 2), 3, 0, 0, 0),
+    (SUPPORT, SUPPORT, "graph", ts(30, 1), ts(30, 1, 5), 6, 10, 2, 0, 8, 0, AS_OF),
+    (SUPPORT, SUPPORT, "graph", ts(31, 1), ts(31, 1, 4), 6, 4, 1, 1, 9, 1, AS_OF),
+    (SALES, DAVE, "graph", ts(31, 1), ts(31, 1, 2), 4, 3, 0, 0, 4, 0, AS_OF),
 ]
-QUARANTINE_COLUMNS = {
-    "mailbox_address": "varchar",
-    "store_address": "varchar",
-    "folder_id": "varchar",
-    "message_id": "varchar",
-    "observed_at": "timestamptz",
-    "reason": "varchar",
-    "payload": "varchar",
-}
-QUARANTINED = [(SUPPORT, SUPPORT, "inbox", "AAMk1", ts(31, 1), "sentDateTime in year 9999", "{}")]
+QUARANTINE_COLUMNS = ("mailbox_address", "store_address", "folder_id", "message_id",
+                      "observed_at", "reason", "payload", "as_of")  # fmt: skip
+QUARANTINED = [
+    (SUPPORT, SUPPORT, "inbox", "AAMk1", ts(31, 1), "sentDateTime in year 9999", "{}", AS_OF)
+]
 
 ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
+# as mailkpi.yml sets them
+MAILBOX_COLUMNS = ("mailbox_address", "mailbox_name", "kind", "timezone", "assignment",
+                   "agent_mailboxes", "aliases", "resolution_idle_hours",
+                   "first_response_sla_minutes", "first_response_sla_clock",
+                   "resolution_sla_minutes", "resolution_sla_clock", "as_of")  # fmt: skip
 DIM_MAILBOXES = [
-    (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], 240, "business", AS_OF),
-    (SALES, "Sales", "distribution_list", ZONES[SALES], 120, "business", AS_OF),
-]
+    (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], "categories", True,
+     ["help@contoso.com"], 72, 240, "business", 2880, "business", AS_OF),
+    (SALES, "Sales", "distribution_list", ZONES[SALES], "responders", True, [], 72, 120,
+     "business", None, None, AS_OF),
+]  # fmt: skip
+AGENT_COLUMNS = ("mailbox_address", "agent_address", "agent_name", "category",
+                 "is_shared_mailbox", "as_of")  # fmt: skip
 DIM_AGENTS = [
-    (SUPPORT, ALICE, "Alice Smith", False),
-    (SUPPORT, BOB, "Bob Jones", False),
-    (SUPPORT, CAROL, "Carol White", False),
-    (SALES, DAVE, "Dave Brown", False),
-    (SUPPORT, None, "Shared mailbox", True),
-    (SALES, None, "Shared mailbox", True),
+    (SUPPORT, ALICE, "Alice Smith", "Alice", False, AS_OF),
+    (SUPPORT, BOB, "Bob Jones", "Bob", False, AS_OF),
+    (SUPPORT, CAROL, "Carol White", "Carol", False, AS_OF),
+    (SALES, DAVE, "Dave Brown", None, False, AS_OF),
+    (SUPPORT, None, "Shared mailbox", None, True, AS_OF),
+    (SALES, None, "Shared mailbox", None, True, AS_OF),
 ]
 
 
-def _create(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows) -> None:
-    con.execute(f"create table marts.{name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
-    if rows:
-        marks = ", ".join("?" for _ in columns)
-        con.executemany(f"insert into marts.{name} values ({marks})", [tuple(r) for r in rows])
+def contract(mart: str) -> dict[str, str]:
+    """The mart's contract: its columns, in order, and their DuckDB types."""
+    document = yaml.safe_load((MARTS / f"{mart}.yml").read_text())
+    (model,) = (m for m in document["models"] if m["name"] == mart)
+    render = jinja2.Environment().from_string
+    return {
+        c["name"]: render(str(c["data_type"])).render(target={"type": "duckdb"})
+        for c in model["columns"]
+    }
+
+
+def marts() -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
+    """Each fixture mart: the columns its rows give, and the rows."""
+    threads = _threads()
+    return {
+        "fct_threads": (tuple(threads[0]), [tuple(t.values()) for t in threads]),
+        "fct_replies": (REPLY_COLUMNS, _replies()),
+        "fct_messages": (MESSAGE_COLUMNS, _messages()),
+        "fct_message_audit": (AUDIT_COLUMNS, _audit()),
+        "fct_sync_runs": (SYNC_RUN_COLUMNS, SYNC_RUNS),
+        "fct_quarantined_items": (QUARANTINE_COLUMNS, QUARANTINED),
+        "agg_backlog_daily": (BACKLOG_COLUMNS, _backlog()),
+        "fct_thread_events": (THREAD_EVENT_COLUMNS, _thread_events()),
+        "agg_agent_reassignments_daily": (REASSIGNMENT_COLUMNS, _reassignments()),
+        "agg_thread_states_daily": (STATE_COLUMNS, _states_daily()),
+        "dim_mailboxes": (MAILBOX_COLUMNS, DIM_MAILBOXES),
+        "dim_agents": (AGENT_COLUMNS, DIM_AGENTS),
+    }
+
+
+def contract_gaps() -> list[str]:
+    """Where the fixture's columns and the contracts' differ: empty when they agree."""
+    gaps = []
+    for mart, (columns, _rows) in marts().items():
+        expected = contract(mart)
+        gaps += [f"{mart}.{c}: in the contract, not in the fixture" for c in expected
+                 if c not in columns]  # fmt: skip
+        gaps += [f"{mart}.{c}: in the fixture, not in the contract" for c in columns
+                 if c not in expected]  # fmt: skip
+    return gaps
 
 
 def build(path: Path) -> Path:
+    """The fixture marts as tables typed by their contracts, in the contracts' column order."""
+    if gaps := contract_gaps():
+        raise AssertionError("fixture marts differ from their contracts: " + "; ".join(gaps))
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema marts")
-        _create(con, "fct_threads", THREAD_COLUMNS, [t.values() for t in THREADS])
-        _create(con, "fct_replies", REPLY_COLUMNS, REPLIES)
-        _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
-        _create(con, "fct_message_audit", AUDIT_COLUMNS, _audit())
-        _create(con, "fct_sync_runs", SYNC_RUN_COLUMNS, SYNC_RUNS)
-        _create(con, "fct_quarantined_items", QUARANTINE_COLUMNS, QUARANTINED)
-        _create(
-            con,
-            "agg_backlog_daily",
-            {"mailbox_address": "varchar", "period_start": "date", "opened_threads": "bigint",
-             "resolved_threads": "bigint", "reopened_threads": "bigint",
-             "open_threads": "bigint"},
-            _backlog(),
-        )  # fmt: skip
-        _create(con, "fct_thread_events", THREAD_EVENT_COLUMNS, _thread_events())
-        _create(
-            con,
-            "agg_agent_reassignments_daily",
-            {"mailbox_address": "varchar", "agent_address": "varchar", "period_start": "date",
-             "first_assignments": "bigint", "reassignments_in": "bigint",
-             "reassignments_out": "bigint"},
-            _reassignments(),
-        )  # fmt: skip
-        _create(
-            con,
-            "agg_thread_states_daily",
-            {"mailbox_address": "varchar", "period_start": "date", "status": "varchar",
-             "thread_count": "bigint"},
-            _states_daily(),
-        )  # fmt: skip
-        _create(
-            con,
-            "dim_mailboxes",
-            {"mailbox_address": "varchar", "mailbox_name": "varchar", "kind": "varchar",
-             "timezone": "varchar", "first_response_sla_minutes": "double",
-             "first_response_sla_clock": "varchar", "as_of": "timestamptz"},
-            DIM_MAILBOXES,
-        )  # fmt: skip
-        _create(
-            con,
-            "dim_agents",
-            {"mailbox_address": "varchar", "agent_address": "varchar", "agent_name": "varchar",
-             "is_shared_mailbox": "boolean"},
-            DIM_AGENTS,
-        )  # fmt: skip
+        for mart, (columns, rows) in marts().items():
+            types = contract(mart)
+            con.execute(
+                f"create table marts.{mart} ({', '.join(f'{c} {t}' for c, t in types.items())})"
+            )
+            if rows:
+                names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+                con.executemany(f"insert into marts.{mart} ({names}) values ({marks})", rows)
     finally:
         con.close()
     return path
