@@ -11,6 +11,7 @@ import fcntl
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for name in ONE_WORKER_FIXTURES:
             if name in item.fixturenames:
                 item.add_marker(pytest.mark.xdist_group(name))
+
+
+def pytest_report_header() -> str:
+    # the suite must pass in any zone: `make test` runs it west and east of UTC
+    return f"time zone: TZ={os.environ.get('TZ', 'unset, the machine zone')}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly what did not run: a skipped test passes nothing (in CI the Spark tests fail
+    instead of skipping, tests/spark/conftest.py)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = Counter(
+        str(r.longrepr[2]).removeprefix("Skipped: ") if isinstance(r.longrepr, tuple) else "?"
+        for r in skipped
+    )
+    terminalreporter.section(f"{len(skipped)} tests NOT RUN", sep="!", red=True, bold=True)
+    for reason, count in reasons.most_common():
+        terminalreporter.line(f"{count:4} skipped: {reason}", red=True, bold=True)
 
 
 def offline_env(**extra: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from .conftest import requires_spark
 from .parity import differences
 
 UTC = dt.UTC
@@ -55,14 +56,12 @@ def test_row_counts_and_missing_marts_are_reported():
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # a local Spark build takes 4-7 minutes, more on a busy machine
+@requires_spark  # checked before the demo build is made
 def test_demo_tenant_marts_are_the_same_on_duckdb_and_spark(demo_duckdb, tmp_path):
     from tests.conftest import SMALL_DEMO_MESSAGES, offline_env, run_mailkpi
 
-    from .conftest import spark_missing
     from .parity import duckdb_marts, spark_marts
 
-    if reason := spark_missing():
-        pytest.skip(reason)
     warehouse = tmp_path / "spark-warehouse"
     env = offline_env(
         MAILKPI_TARGET="spark",
