@@ -25,8 +25,11 @@
     scope_model=scope_model,
     on_schema_change='fail'
 ) }}
-{#- a unit test runs the full-refresh SQL, which reads no scope -#}
-{%- if model.resource_type != 'unit_test' %}
+{%- if model.resource_type == 'unit_test' %}
+{#- A unit test's config holds none of the model's settings: in_scope reads them here. The
+    scope is one of its inputs when it sets is_incremental; without, it reads no scope. -#}
+{%- do model.update({'scope_keys': keys, 'scope_model': scope_model}) %}
+{%- else %}
 -- depends_on: {{ ref(scope_model) }}
 {%- endif %}
 {%- endmacro %}
@@ -37,9 +40,10 @@
 -#}
 {% macro in_scope(columns=none) -%}
 {%- if is_incremental() -%}
-{%- set keys = config.require('unique_key') -%}
+{%- set keys = model.get('scope_keys') or config.require('unique_key') -%}
+{%- set scope_model = model.get('scope_model') or config.require('scope_model') -%}
 ({{ (columns or keys) | join(', ') }}) in (
-    select {{ keys | join(', ') }} from {{ ref(config.require('scope_model')) }}
+    select {{ keys | join(', ') }} from {{ ref(scope_model) }}
 )
 {%- else -%}
 true
