@@ -60,10 +60,13 @@ def require_loaded(work: Path, path: Path) -> None:
     if work.exists():
         con = duckdb.connect(str(work), read_only=True)
         try:
-            if data_as_of(con) is not None:
-                return
+            (tables,) = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()[0]
         finally:
             con.close()
+        if tables:
+            return
     raise TransformFailed(f"{path}: nothing loaded yet: run `mailkpi build`")
 
 
