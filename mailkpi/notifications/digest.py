@@ -128,20 +128,32 @@ def _trend_png(starts: list[dt.date], median: list, p90: list, period: str) -> b
     return vl_convert.vegalite_to_png(chart.to_dict(), scale=2)
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    cell = f'style="padding:4px 8px;border-bottom:1px solid #eeeeee;{FONT};font-size:12px"'
-    out = [
-        '<table width="100%" cellpadding="0" cellspacing="0" border="0">',
-        "<tr>"
-        + "".join(
-            f'<th align="left" style="padding:4px 8px;border-bottom:2px solid #cccccc;{FONT};'
-            f'font-size:12px;color:{GREY}">{h}</th>'
-            for h in head
+def _table(head: list[str], rows: list[list[str]], widths: tuple[int, ...] = ()) -> str:
+    """A plain table; the first column wraps, the short ones after it do not."""
+    style = f"padding:4px 8px;border-bottom:1px solid #eeeeee;{FONT};font-size:12px"
+    cells = (f'style="{style}"', f'style="white-space:nowrap;{style}"')
+    heads = []
+    for i, h in enumerate(head):
+        width = f' width="{widths[i]}%"' if widths else ""
+        heads.append(
+            f'<th align="left"{width} style="padding:4px 8px;border-bottom:2px solid #cccccc;'
+            f'{FONT};font-size:12px;color:{GREY}">{h}</th>'
         )
-        + "</tr>",
-    ]
-    out += ["<tr>" + "".join(f"<td {cell}>{c}</td>" for c in row) + "</tr>" for row in rows]
+    out = ['<table width="100%" cellpadding="0" cellspacing="0" border="0">']
+    out.append("<tr>" + "".join(heads) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td {cells[i > 0]}>{c}</td>" for i, c in enumerate(row)))
+        out.append("</tr>")
     return "\n".join(out) + "</table>"
+
+
+def _thread_cell(thread: dict, mailbox: str, dashboard: str | None) -> str:
+    label = html.escape(thread_label(thread["subject"], thread["conversation_id"]))
+    if dashboard:
+        link = html.escape(thread_link(dashboard, mailbox, thread["conversation_id"]))
+        label = f'<a href="{link}">{label}</a>'
+    customer = html.escape(thread["customer_address"] or "unknown customer")
+    return f'{label}<br><span style="color:{GREY};font-size:11px">{customer}</span>'
 
 
 def _heading(text: str) -> str:
@@ -188,22 +200,24 @@ def build_digest(
     backlog_before = numbers.open_threads_at_end(con, mailbox, first - dt.timedelta(days=1))
     local = ZoneInfo(tz)
     breaches = numbers.breached_threads(con, mailbox, first, last, tz)
+    agent_names = {
+        a.address: a.name for m in config.mailboxes if m.address == mailbox for a in m.agents
+        if a.name
+    }  # fmt: skip
     breach_rows = [
         [
-            (
-                f'<a href="{html.escape(thread_link(dashboard, mailbox, t["conversation_id"]))}">'
-                f"{html.escape(thread_label(t['subject'], t['conversation_id']))}</a>"
-                if dashboard
-                else html.escape(thread_label(t["subject"], t["conversation_id"]))
-            ),
-            html.escape(t["customer_address"] or "–"),
+            _thread_cell(t, mailbox, dashboard),
             t["first_inbound_at"].astimezone(local).strftime("%a %d %b %H:%M"),
             duration(t["first_response_business_minutes"])
             if t["first_response_business_minutes"] is not None
-            else "not yet answered",
+            else "not yet",
             duration(t["first_response_sla_minutes"])
-            + (f" ({t['sla_tier']})" if t["sla_tier"] else ""),
-            html.escape(t["assignee"] or "nobody"),
+            + (
+                f'<br><span style="color:{GREY};font-size:11px">{t["sla_tier"]}</span>'
+                if t["sla_tier"]
+                else ""
+            ),
+            html.escape(agent_names.get(t["assignee"], t["assignee"] or "nobody")),
         ]
         for t in breaches
     ]
@@ -219,7 +233,8 @@ def build_digest(
     ]
     parts = [
         '<table width="640" cellpadding="0" cellspacing="0" border="0" align="center" '
-        'style="background:#ffffff">',
+        'style="background:#ffffff"><tr><td style="padding:8px 24px 16px 24px">'
+        '<table width="100%" cellpadding="0" cellspacing="0" border="0">',
         f'<tr><td style="padding:12px 0;{FONT};font-size:20px;font-weight:bold;color:#222222">'
         f"{html.escape(name)}: {word} of {span}</td></tr>",
         f'<tr><td style="{FONT};font-size:12px;color:{GREY}">{html.escape(mailbox)} · '
@@ -239,7 +254,7 @@ def build_digest(
         "<tr><td>"
         + (
             _table(
-                ["Thread", "Customer", "Wrote", "First response", "Target", "Assignee"],
+                ["Thread and customer", "Wrote", "First reply", "Target", "Assignee"],
                 breach_rows,
             )
             if breach_rows
@@ -262,7 +277,7 @@ def build_digest(
             f'<tr><td style="padding:18px 0;{FONT};font-size:12px">'
             f'<a href="{html.escape(dashboard)}">Open the dashboard</a></td></tr>'
         )
-    parts.append("</table>")
+    parts.append("</table></td></tr></table>")
     return Digest(mailbox, title, "\n".join(parts), (image,))
 
 

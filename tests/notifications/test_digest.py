@@ -72,12 +72,8 @@ def test_sla_backlog_breaches_and_agents(marts, config):
     # the week's two breaches, unanswered first: T6 (opened Fri 6 Mar), then T5 opened Wed
     # 4 Mar, answered in 360 business minutes against 240
     assert "Threads that breached (2)" in text
-    assert "Lost parcel eve@example.org Fri 06 Mar 09:00 not yet answered 4 h 00 min nobody" in (
-        text
-    )
-    assert "Old order dee@example.org Wed 04 Mar 09:00 6 h 00 min 4 h 00 min alice@contoso.com" in (
-        text
-    )
+    assert "Lost parcel eve@example.org Fri 06 Mar 09:00 not yet 4 h 00 min nobody" in (text)
+    assert "Old order dee@example.org Wed 04 Mar 09:00 6 h 00 min 4 h 00 min Alice Smith" in (text)
     # Alice: replies 3 + 1, first responses 2 + 0, turns 3 + 1, mean (3 * 20 + 60) / 4 = 30
     # min; Bob's replies are in the next week
     assert "Alice Smith 4 2 4 30 min" in text
