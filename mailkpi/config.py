@@ -295,9 +295,9 @@ class Notifications(_Strict):
         for kind, entries in (("alerts", self.alerts), ("digests", self.digests)):
             for i, entry in enumerate(entries):
                 for name in entry.channels:
-                    if name not in self.channels:
-                        raise _KeyedError(
-                            f"{kind}[{i}].channels", f"no channel named {name!r} in channels"
+                    if name not in self.channels:  # either side may be the mistake
+                        raise ValueError(
+                            f"{kind}[{i}].channels names {name!r}, which channels does not define"
                         )
         return self
 

@@ -41,7 +41,8 @@ def _load(tmp_path, notifications):
         (
             {"channels": CHANNELS,
              "alerts": [{"rule": "first_response_breached", "channels": ["x"]}]},
-            "mailkpi.yml: notifications.alerts[0].channels: no channel named 'x' in channels",
+            "mailkpi.yml: notifications: alerts[0].channels names 'x', which channels does not "
+            "define",
         ),
         (
             {"channels": CHANNELS, "digests": [{"period": "week", "channels": ["m"],
