@@ -136,3 +136,18 @@ def test_the_digest_reads_in_a_browser(demo, tmp_path):
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert Path(SCREENSHOT).stat().st_size > 20_000
+
+
+@pytest.mark.browser
+def test_an_alert_link_opens_its_thread_in_the_dashboard(demo):
+    from tests.dashboards.browser import chromium, exceptions, load, serve
+
+    path, after_first, *_ = demo
+    text = after_first[0].get_body(("plain",)).get_content()
+    subject = re.search(r"^\s*First response overdue: (.+)$", text, re.MULTILINE)[1].strip()
+    link = re.search(r"Open: http://127\.0\.0\.1:8501(/threads\?\S+)", text)[1]
+    with serve(path) as url, chromium() as page:
+        load(page, url + link, "Threads")
+        heading = page.get_by_role("heading", name=subject, exact=True)
+        heading.wait_for(timeout=60_000)
+        assert exceptions(page) == []
