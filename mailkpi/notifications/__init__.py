@@ -23,8 +23,14 @@ class NotifySummary:
     messages: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # channel -> one-line reason
     unconfigured: list[str] = field(default_factory=list)
+    evaluated: bool = False  # False: no channel had a URL, the rules were not evaluated
 
     def line(self) -> str:
+        if self.unconfigured and not self.evaluated:
+            return (
+                f"notifications: no channel has a URL ({', '.join(self.unconfigured)}); "
+                "nothing sent"
+            )
         text = (
             f"notifications: {self.sent} new alert{'s' if self.sent != 1 else ''} sent "
             f"in {self.messages} message{'s' if self.messages != 1 else ''}"
@@ -49,11 +55,6 @@ def notify(duckdb_file: Path, config: Config) -> NotifySummary:
     urls = _channel_urls(config, {name for rule in rule_list for name in rule.channels})
     summary.unconfigured = [name for name, url in urls.items() if not url]
     if not any(urls.values()):
-        if rule_list:
-            log.info(
-                "notifications: no channel has a URL (%s); nothing sent",
-                ", ".join(summary.unconfigured),
-            )
         return summary
     mailboxes = {m.address: m for m in config.mailboxes}
     with ledger.opened(duckdb_file) as book:
@@ -63,6 +64,7 @@ def notify(duckdb_file: Path, config: Config) -> NotifySummary:
         finally:
             con.close()
         alerts = [a for a in alerts if a.mailbox in mailboxes]
+        summary.evaluated = True
         summary.raised = len(alerts)
         closed = {m for m, settings in mailboxes.items() if not hours.is_open(settings, as_of)}
         held = [a for a in alerts if a.quiet_hours and a.mailbox in closed]

@@ -5,6 +5,7 @@ looked at in headless Chromium (docs/img/digest.png)."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,11 +14,12 @@ import pytest
 
 from tests.conftest import ROOT, offline_env, run_mailkpi
 
-from .servers import smtp_server, smtp_url
+from .servers import silent_server, smtp_server, smtp_url
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = ROOT / "docs" / "img" / "digest.png"
+SECRET = "webhook-Token-0123"
 CARD = re.compile(
     r'<div style="font-size:12px;color:#666666">([^<]+)</div>'
     r'<div style="font-size:22px;[^"]*">([^<]+)</div>'
@@ -151,3 +153,31 @@ def test_an_alert_link_opens_its_thread_in_the_dashboard(demo):
         heading = page.get_by_role("heading", name=subject, exact=True)
         heading.wait_for(timeout=60_000)
         assert exceptions(page) == []
+
+
+def test_a_hanging_channel_neither_fails_nor_holds_up_a_build(demo, tmp_path):
+    """A transform of the demo file whose channel accepts connections and never answers:
+    exit 0, the build's summary line, one line naming the channel, the marts as before."""
+    path = tmp_path / "mailkpi.duckdb"
+    shutil.copyfile(demo[0], path)
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = con.execute("select * from marts.fct_threads order by all").fetchall()
+    with silent_server() as port:
+        env = offline_env(
+            MAILKPI_CHANNEL_MANAGERS=f"jsons://mailkpi:{SECRET}@127.0.0.1:{port}/hook",
+            MAILKPI_NOTIFY_TIMEOUT="2",
+        )
+        result = run_mailkpi("transform", "--duckdb", str(path), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1].startswith("mailkpi: built demo tenant: ")
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("notifications:")]
+    # the first message times out after 2 s and the channel is skipped for the rest of the
+    # run: all 37 first-response alerts wait; the turns (122) and Sales' 11 unassigned
+    # threads (> 10) are held for quiet hours
+    assert lines == [
+        "notifications: channel managers: timed out; 37 alerts wait for the next run",
+        "notifications: 0 new alerts sent in 0 messages; 123 held until their mailbox opens",
+    ]
+    assert SECRET not in result.stdout + result.stderr
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select * from marts.fct_threads order by all").fetchall() == before
