@@ -178,7 +178,9 @@ def build_digest(
     step = _step(period)
     trend_starts = [first - step * i for i in reversed(range(TREND_PERIODS[period]))]
     span = f"{first:%a %d %b %Y}" if period == "day" else f"{first:%d %b} – {last:%d %b %Y}"
-    title = f"mailkpi {word}ly digest · {name} ({mailbox}) · {span}"
+    title = (
+        f"mailkpi {'daily' if period == 'day' else 'weekly'} digest · {name} ({mailbox}) · {span}"
+    )
     dashboard = config.notifications.dashboard_url if config.notifications else None
 
     cards = []
@@ -236,7 +238,7 @@ def build_digest(
         'style="background:#ffffff"><tr><td style="padding:8px 24px 16px 24px">'
         '<table width="100%" cellpadding="0" cellspacing="0" border="0">',
         f'<tr><td style="padding:12px 0;{FONT};font-size:20px;font-weight:bold;color:#222222">'
-        f"{html.escape(name)}: {word} of {span}</td></tr>",
+        f"{html.escape(name)}: {'week of ' if period == 'week' else ''}{span}</td></tr>",
         f'<tr><td style="{FONT};font-size:12px;color:{GREY}">{html.escape(mailbox)} · '
         f"local time {html.escape(tz)} · data as of {as_of:%Y-%m-%d %H:%M} UTC</td></tr>",
         _heading("Key figures"),

@@ -126,3 +126,15 @@ def test_digest_to_a_file(marts, config, tmp_path):
     page = out.read_text()
     assert "cid:" not in page and page.count("data:image/png;base64,") == 1
     assert dt.date(2026, 3, 2).strftime("%d %b") in page
+
+
+def test_the_daily_digest_is_the_day_before(marts, config):
+    (d,) = digest.build_all(marts, config, "day")
+    text = _text(d.html)
+    # as_of Tue 10 Mar: Monday 9 Mar; T3 (Refund) opened that day and breached, unanswered;
+    # Bob's 5 replies that day at a mean of 10 min; no daily aggregate rows: no cards values
+    assert "Support: Mon 09 Mar 2026" in text
+    assert "Threads that breached (1)" in text and "Refund" in text
+    assert "Bob Jones 5 1 5 10 min" in text
+    assert "Alice" not in text.split("Agents")[1]
+    assert d.title == "mailkpi daily digest · Support (support@contoso.com) · Mon 09 Mar 2026"
