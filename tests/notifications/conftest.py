@@ -34,9 +34,11 @@ ALL_RULES = [
 ]
 
 
-def write_config(folder: Path, alerts=None, digests=None, channel_env: str = CHANNEL_ENV) -> Config:
+def write_config(
+    folder: Path, alerts=None, digests=None, channel_env: str = CHANNEL_ENV, mailboxes=MAILBOXES
+) -> Config:
     data = {
-        "mailboxes": MAILBOXES,
+        "mailboxes": mailboxes,
         "notifications": {
             "dashboard_url": "http://dash.example:8501",
             "channels": {"managers": {"url_env": channel_env}},

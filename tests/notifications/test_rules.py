@@ -12,7 +12,7 @@ from mailkpi.notifications.hours import is_open
 from mailkpi.notifications.ledger import ledger_path, opened
 
 from . import marts_fixture
-from .conftest import CHANNEL_ENV, write_config
+from .conftest import ALL_RULES, CHANNEL_ENV, MAILBOXES, write_config
 from .servers import smtp_server, smtp_url
 
 
@@ -117,3 +117,27 @@ def test_the_ledger_lives_beside_the_duckdb_file(marts, config, monkeypatch):
     with duckdb.connect(str(marts), read_only=True) as con:
         tables = con.execute("select table_schema from information_schema.tables").fetchall()
     assert {t for (t,) in tables} == {"marts"}
+
+
+def test_an_unassigned_spell_ends_when_the_count_drops_and_a_new_one_alerts(marts, tmp_path):
+    config = write_config(tmp_path, alerts=[ALL_RULES[3]])  # more than 1 thread in `new`
+    with opened(marts) as book, duckdb.connect(str(marts), read_only=True) as con:
+        (first,) = rules.evaluate(con, config, book)[1]
+    assert (first.count, first.episode) == (2, marts_fixture.AS_OF)
+    with duckdb.connect(str(marts)) as con:  # Alice takes T2: one thread left in `new`
+        con.execute("update marts.fct_threads set status = 'assigned' where conversation_id = 'T2'")
+        con.execute("update marts.dim_mailboxes set as_of = '2026-03-10 10:15+00'")
+    assert _evaluate(marts, config)[1] == []
+    with duckdb.connect(str(marts)) as con:  # a new thread arrives at 10:20
+        con.execute("update marts.fct_threads set status = 'new' where conversation_id = 'T2'")
+        con.execute("update marts.dim_mailboxes set as_of = '2026-03-10 10:30+00'")
+    (second,) = _evaluate(marts, config)[1]
+    assert second.episode == marts_fixture.ts("2026-03-10 10:30")
+    assert second.key != first.key
+
+
+def test_a_rule_limited_to_other_mailboxes_raises_nothing_here(marts, tmp_path):
+    limited = [{**rule, "mailboxes": ["sales@contoso.com"]} for rule in ALL_RULES]
+    mailboxes = [*MAILBOXES, {"address": "sales@contoso.com"}]
+    config = write_config(tmp_path, alerts=limited, mailboxes=mailboxes)
+    assert _evaluate(marts, config)[1] == []
