@@ -1,6 +1,6 @@
 """The demo tenant end to end: a build with an SMTP channel delivers the demo's at-risk and
 breached alerts once, a second build nothing new; the weekly digest equals the marts and is
-looked at in headless Chromium (docs/img/digest.png)."""
+looked at in headless Chromium (build/screenshots/digest.png)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .servers import silent_server, smtp_server, smtp_url
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOT = ROOT / "docs" / "img" / "digest.png"
+SCREENSHOT = ROOT / "build" / "screenshots" / "digest.png"  # docs/img/digest.png is a copy
 SECRET = "webhook-Token-0123"
 CARD = re.compile(
     r'<div style="font-size:12px;color:#666666">([^<]+)</div>'
