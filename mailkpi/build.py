@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import lake, privacy
+from . import lake, notifications, privacy
 from .build_inputs import refresh_reason
 from .config import Config, ConfigError
 from .database import building_path, exclusive_build, staged_copy
@@ -124,6 +124,8 @@ def run(
             privacy.apply(work, config, key)
             record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)
+    if do_transform:  # after the swap, on the file the dashboard now shows
+        notifications.notify_after_build(path, config)
     return BuildSummary(
         path=path,
         source=source,

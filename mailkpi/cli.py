@@ -66,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument(
         "--address", default="127.0.0.1", help="bind address (default: localhost only)"
     )
+    commands.add_parser(
+        "notify", parents=[common], help="evaluate the alert rules on the built file and send"
+    )
+    digest = commands.add_parser(
+        "digest", parents=[common], help="send (or write) the last complete period's digest"
+    )
+    digest.add_argument("--period", choices=("day", "week"), required=True)
+    digest.add_argument("--mailbox", metavar="ADDRESS", help="only this mailbox")
+    digest.add_argument(
+        "--out", type=Path, metavar="FILE.html", help="write the HTML here instead of sending"
+    )
     bench = commands.add_parser(
         "bench", help="time extract, builds and dashboard queries on synthetic tenants"
     )
@@ -132,6 +143,24 @@ def _dashboard(args: argparse.Namespace, duckdb_file: Path) -> int:
     return 0  # not reached
 
 
+def _notifications(args: argparse.Namespace, duckdb_file: Path) -> int:
+    from .config import ConfigError, load_config
+    from .errors import MailkpiError
+    from .notifications import digest, notify
+
+    config = load_config(args.config)
+    if not config.notifications:
+        raise ConfigError(
+            f"{config.path.name}: notifications: no such section (docs/notifications.md)"
+        )
+    if args.command == "digest":
+        return digest.run(duckdb_file, config, args.period, mailbox=args.mailbox, out=args.out)
+    if not duckdb_file.exists():
+        raise MailkpiError(f"{duckdb_file}: no built file yet (run mailkpi build first)")
+    print(f"mailkpi: {notify(duckdb_file, config).line()}")
+    return 0  # a channel that is down is reported above; its alerts wait for the next run
+
+
 def _user_error(exc: BaseException):
     """The MailkpiError behind an exception, looking through dlt's wrappers."""
     from .errors import MailkpiError
@@ -171,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         duckdb_file = duckdb_path(args.duckdb)
         if args.command == "dashboard":
             return _dashboard(args, duckdb_file)
+        if args.command in ("notify", "digest"):
+            return _notifications(args, duckdb_file)
         transform = args.command in ("build", "transform")
         # dbt's import and parse start first: they take longer than all that comes before
         # the transform of an incremental build (config, file copy, config tables)

@@ -217,11 +217,97 @@ class Privacy(_Strict):
     drop_subjects: bool = False
 
 
+ALERT_RULES = (
+    "first_response_at_risk",
+    "first_response_breached",
+    "turn_unanswered",
+    "unassigned_threads",
+)
+# the threshold each rule needs, and no other rule takes
+_RULE_THRESHOLD = {
+    "first_response_at_risk": "minutes_left",
+    "turn_unanswered": "business_hours",
+    "unassigned_threads": "more_than",
+}
+
+
+class Channel(_Strict):
+    """Where a channel's Apprise URL comes from; never the URL itself (it holds secrets)."""
+
+    url_env: str | None = None  # else [mailkpi.channels] <name> in .dlt/secrets.toml
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_url(cls, data: object) -> object:
+        if isinstance(data, dict) and "url" in data:
+            raise _KeyedError(
+                "url",
+                "channel URLs hold secrets: name an environment variable in url_env, "
+                "or set it in .dlt/secrets.toml (docs/notifications.md)",
+            )
+        return data
+
+
+class AlertRule(_Strict):
+    rule: Literal[ALERT_RULES]
+    channels: list[str] = Field(min_length=1)
+    minutes_left: float | None = Field(default=None, gt=0)
+    business_hours: float | None = Field(default=None, gt=0)
+    more_than: int | None = Field(default=None, ge=0)
+    mailboxes: list[Address] | None = None
+    quiet_hours: bool = True  # hold the alert while the mailbox is closed
+
+    @model_validator(mode="after")
+    def _threshold(self) -> AlertRule:
+        needed = _RULE_THRESHOLD.get(self.rule)
+        for key in _RULE_THRESHOLD.values():
+            given = getattr(self, key) is not None
+            if key == needed and not given:
+                raise _KeyedError(key, f"required by rule {self.rule}")
+            if key != needed and given:
+                raise _KeyedError(key, f"not a setting of rule {self.rule}")
+        return self
+
+
+class DigestSchedule(_Strict):
+    period: Literal["day", "week"]
+    channels: list[str] = Field(min_length=1)
+    mailboxes: list[Address] | None = None
+
+
+class Notifications(_Strict):
+    """Alerts and digests (docs/notifications.md)."""
+
+    dashboard_url: str = "http://127.0.0.1:8501"
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    alerts: list[AlertRule] = Field(default_factory=list)
+    digests: list[DigestSchedule] = Field(default_factory=list)
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> Notifications:
+        for kind, entries in (("alerts", self.alerts), ("digests", self.digests)):
+            for i, entry in enumerate(entries):
+                for name in entry.channels:
+                    if name not in self.channels:  # either side may be the mistake
+                        raise ValueError(
+                            f"{kind}[{i}].channels names {name!r}, which channels does not define"
+                        )
+        return self
+
+
 class _File(_Strict):
     organization: Organization = Organization()
     defaults: Defaults = Defaults()
     privacy: Privacy = Privacy()
     mailboxes: list[Mailbox] = Field(min_length=1)
+    notifications: Notifications | None = None
 
     @model_validator(mode="after")
     def _unique_mailboxes(self) -> _File:
@@ -234,6 +320,23 @@ class _File(_Strict):
                         f"{address} is already tracked by mailboxes[{seen[address]}]",
                     )
                 seen[address] = i
+        return self
+
+    @model_validator(mode="after")
+    def _notified_mailboxes_tracked(self) -> _File:
+        tracked = {m.address for m in self.mailboxes}
+        n = self.notifications
+        for kind, entries in (
+            ("alerts", n.alerts if n else []),
+            ("digests", n.digests if n else []),
+        ):
+            for i, entry in enumerate(entries):
+                for address in entry.mailboxes or ():
+                    if address not in tracked:
+                        raise _KeyedError(
+                            f"notifications.{kind}[{i}].mailboxes",
+                            f"{address} is not a tracked mailbox",
+                        )
         return self
 
 
@@ -277,6 +380,7 @@ class Config(BaseModel):
     internal_domains: list[str]
     mailboxes: list[MailboxSettings]
     privacy: Privacy = Privacy()
+    notifications: Notifications | None = None
 
 
 def _key_path(loc: tuple) -> str:
@@ -363,4 +467,5 @@ def _resolve(path: Path, parsed: _File) -> Config:
         internal_domains=parsed.organization.internal_domains,
         mailboxes=mailboxes,
         privacy=parsed.privacy,
+        notifications=parsed.notifications,
     )
