@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import json
 import logging
 import os
@@ -23,11 +25,10 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .dbt_worker import DBT_DIR, dbt_env
+from .dbt_worker import DBT_DIR, dbt_env, spark_target
 from .errors import MailkpiError
 
 GRANULARITIES = ("day", "week", "month", "quarter", "year")
@@ -87,7 +88,7 @@ def _without_database(raw: dict) -> dict:
     return raw
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Request:
     metrics: tuple[str, ...]
     group_by: tuple[str, ...] = ()
@@ -98,7 +99,7 @@ class Request:
     limit: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Result:
     columns: tuple[str, ...]  # the group-by names as asked, then the metric names
     rows: list[tuple]
@@ -112,7 +113,9 @@ class SemanticLayer:
             raise QueryError(f"{duckdb_file}: no such file (run `mailkpi build` first)")
         self.duckdb_file = duckdb_file
         self.manifest_path = manifest_path or semantic_manifest_path(duckdb_file)
-        self._raw = _without_database(json.loads(self.manifest_path.read_text()))
+        text = self.manifest_path.read_text()
+        self._raw = _without_database(json.loads(text))
+        self._manifest_digest = hashlib.sha256(text.encode()).hexdigest()
 
     @cached_property
     def metric_names(self) -> list[str]:
@@ -178,10 +181,27 @@ class SemanticLayer:
         )
 
     def sql(self, request: Request) -> str:
-        """The DuckDB SQL MetricFlow compiles for the request."""
-        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
-
+        """The DuckDB SQL MetricFlow compiles for the request, cached per request and
+        manifest beside the manifest: a repeated query shape needs no MetricFlow (whose
+        import alone takes over a second)."""
         self.check(request)
+        shape = json.dumps([self._manifest_digest, dataclasses.asdict(request)], default=str)
+        cached = (
+            self.manifest_path.parent
+            / "semantic_sql"
+            / (hashlib.sha256(shape.encode()).hexdigest()[:32] + ".sql")
+        )
+        if cached.exists():
+            return cached.read_text()
+        statement = self._compiled(request)
+        cached.parent.mkdir(exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(statement)
+        partial.replace(cached)  # whole or not at all, for a query running beside
+        return statement
+
+    def _compiled(self, request: Request) -> str:
+        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
         def order_name(name: str) -> str:
             descending = name.startswith("-")
@@ -330,6 +350,11 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace, duckdb_file: Path) -> int:
+    if spark_target():
+        raise QueryError(
+            "mailkpi query reads the DuckDB file only: the semantic layer has no Spark "
+            "dialect (docs/decisions.md, 'Semantic layer')"
+        )
     if not args.verbose:  # MetricFlow logs each planning step at INFO
         for name in ("metricflow", "metricflow_semantics"):
             logging.getLogger(name).setLevel(logging.WARNING)

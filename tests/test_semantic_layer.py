@@ -261,3 +261,23 @@ def test_query_leaves_the_file_unchanged(built, capsys):
     before = built.stat().st_mtime_ns, built.stat().st_size
     query_csv(built, capsys, "--metrics", "sla_met_rate", "--group-by", "mailbox")
     assert (built.stat().st_mtime_ns, built.stat().st_size) == before
+
+
+def test_a_repeated_query_shape_runs_the_cached_sql(built, capsys, dbt_folders):
+    args = ("--metrics", "reopen_rate", "--group-by", "mailbox,metric_time__month")
+    first = query_csv(built, capsys, *args)
+    cached = sorted((dbt_folders / "semantic_sql").glob("*.sql"))
+    assert cached
+    assert query_csv(built, capsys, *args) == first
+    assert sorted((dbt_folders / "semantic_sql").glob("*.sql")) == cached
+
+
+def test_on_the_spark_target_query_says_it_reads_duckdb_only(built, capsys, monkeypatch):
+    monkeypatch.setenv("MAILKPI_TARGET", "spark")
+    status = cli.main(["query", "--duckdb", str(built), "--metrics", "turns"])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.splitlines() == [
+        "mailkpi: mailkpi query reads the DuckDB file only: the semantic layer has no Spark "
+        "dialect (docs/decisions.md, 'Semantic layer')"
+    ]
