@@ -9,6 +9,8 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+from . import semantic
+
 # Nothing may reach for the network: set before dlt, dbt or Streamlit are imported.
 QUIET_ENV = {
     "RUNTIME__DLTHUB_TELEMETRY": "false",
@@ -101,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the results here (default: bench/results.md)",
     )
+    semantic.add_parser(commands, [common])
     return parser
 
 
@@ -120,6 +123,17 @@ def _bench(args: argparse.Namespace) -> int:
         return 1
     print(json.dumps(figures))
     return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from .database import duckdb_path
+    from .errors import MailkpiError
+
+    try:
+        return semantic.run(args, duckdb_path(args.duckdb))
+    except MailkpiError as exc:
+        print(f"mailkpi: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 def _dashboard(args: argparse.Namespace, duckdb_file: Path) -> int:
@@ -193,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "bench":
         return _bench(args)
+    if args.command == "query":
+        return _query(args)
     from .database import building_path, duckdb_path
     from .dbt_worker import spark_target, started_dbt
 

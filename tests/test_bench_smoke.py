@@ -32,6 +32,10 @@ def test_bench_reports_every_figure(tmp_path, capsys):
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, key
     text = results.read_text()
     assert "| full dbt build (s) |" in text and "Graph source" in text
-    for row in ("| nightly `mailkpi build` of that night", "| CPU yardstick before"):
+    for row in (
+        "| nightly `mailkpi build` of that night",
+        "| CPU yardstick before",
+        "| `mailkpi query`, one metric by mailbox and week (s) |",
+    ):
         assert row in text, row
     assert "old figures" not in text and text.endswith("## Notes\n\nkept by hand\n")

@@ -1,22 +1,52 @@
 {#-
     The body of agg_mailbox_daily / _weekly / _monthly: one row per mailbox and local period
     (`day`, ISO `week` from Monday, calendar `month`), from the first period with mail to the
-    one holding as_of. Every figure is computed over the period's rows of the facts (messages
-    by their time, threads by their start or first inbound, turns by their start), never from
-    other aggregates.
+    one holding as_of. Each column is a metric of the semantic layer (dbt/models/marts/
+    fct_*.yml), computed here from its definition: the measure's aggregation and expression,
+    over the fact's rows whose local `agg_time_dimension` falls in the period, with the
+    metric's filter. So the marts and `mailkpi query` share one formula per KPI.
 -#}
 {% macro mailbox_period_aggregate(period) -%}
+{#- mart column -> metric, in the contract's column order -#}
+{%- set columns = [
+    ('inbound_messages', 'inbound_messages'),
+    ('outbound_messages', 'outbound_messages'),
+    ('new_threads', 'new_threads'),
+    ('new_customer_threads', 'new_customer_threads'),
+    ('turns', 'turns'),
+    ('answered_turns', 'answered_turns'),
+    ('unanswered_turns', 'unanswered_turns'),
+    ('avg_reply_minutes', 'reply_minutes_avg'),
+    ('median_reply_minutes', 'reply_minutes_median'),
+    ('p90_reply_minutes', 'reply_minutes_p90'),
+    ('avg_reply_business_minutes', 'reply_business_minutes_avg'),
+    ('median_reply_business_minutes', 'reply_business_minutes_median'),
+    ('avg_first_response_minutes', 'first_response_minutes_avg'),
+    ('median_first_response_minutes', 'first_response_minutes_median'),
+    ('p90_first_response_minutes', 'first_response_minutes_p90'),
+    ('avg_first_response_business_minutes', 'first_response_business_minutes_avg'),
+    ('median_first_response_business_minutes', 'first_response_business_minutes_median'),
+    ('sla_met_threads', 'sla_met_threads'),
+    ('sla_breached_threads', 'sla_breached_threads'),
+    ('sla_met_rate', 'sla_met_rate'),
+    ('resolved_threads', 'resolved_threads'),
+    ('reopen_rate', 'reopen_rate'),
+    ('reassignment_rate', 'reassignment_rate'),
+    ('collided_turns', 'collided_turns'),
+    ('collision_rate', 'collision_rate'),
+] -%}
+{%- set plan = metric_period_plan(columns) -%}
 with
 
-messages as (
+fct_messages as (
     select * from {{ ref('fct_messages') }}
 ),
 
-threads as (
+fct_threads as (
     select * from {{ ref('fct_threads') }}
 ),
 
-replies as (
+fct_replies as (
     select * from {{ ref('fct_replies') }}
 ),
 
@@ -27,85 +57,26 @@ mailboxes as (
 build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
-
-message_periods as (
+{% for group in plan.groups %}
+{{ group.name }} as (
     select
-        messages.mailbox_address,
-        {{ local_period_start(period, 'messages.message_at', 'mailboxes.timezone') }} as period_start,
-        count(case when messages.direction = 'inbound' then 1 end) as inbound_messages,
-        count(case when messages.direction = 'outbound' then 1 end) as outbound_messages
-    from messages
-    inner join mailboxes on messages.mailbox_address = mailboxes.mailbox_address
+        {{ group.fact }}.mailbox_address,
+        cast(date_trunc('{{ period }}', {{ group.fact }}.{{ group.time }}) as date) as period_start
+{%- for input in group.inputs %},
+        {{ measure_aggregate(input) }} as {{ input.alias }}
+{%- endfor %}
+    from {{ group.fact }}
+    where {{ group.fact }}.{{ group.time }} is not null
     group by 1, 2
 ),
-
-thread_start_periods as (
-    select
-        threads.mailbox_address,
-        {{ local_period_start(period, 'threads.started_at', 'mailboxes.timezone') }} as period_start,
-        count(*) as new_threads,
-        count(case when threads.initiated_by = 'customer' then 1 end) as new_customer_threads,
-        count(case when threads.assignee is not null then 1 end) as assigned_threads,
-        count(case when threads.assignee is not null and threads.reassignment_count >= 1 then 1 end)
-            as reassigned_threads
-    from threads
-    inner join mailboxes on threads.mailbox_address = mailboxes.mailbox_address
-    group by 1, 2
-),
-
-first_response_periods as (
-    select
-        threads.mailbox_address,
-        {{ local_period_start(period, 'threads.first_inbound_at', 'mailboxes.timezone') }} as period_start,
-        avg(threads.first_response_minutes) as avg_first_response_minutes,
-        median(threads.first_response_minutes) as median_first_response_minutes,
-        {{ percentile_of('threads.first_response_minutes', 0.9) }} as p90_first_response_minutes,
-        avg(threads.first_response_business_minutes) as avg_first_response_business_minutes,
-        median(threads.first_response_business_minutes) as median_first_response_business_minutes,
-        count(case when threads.sla_first_response_status = 'met' then 1 end) as sla_met_threads,
-        count(case when threads.sla_first_response_status = 'breached' then 1 end) as sla_breached_threads
-    from threads
-    inner join mailboxes on threads.mailbox_address = mailboxes.mailbox_address
-    where threads.initiated_by = 'customer'
-    group by 1, 2
-),
-
-resolution_periods as (
-    select
-        threads.mailbox_address,
-        {{ local_period_start(period, 'threads.resolved_at', 'mailboxes.timezone') }} as period_start,
-        count(*) as resolved_threads,
-        count(case when threads.reopen_count >= 1 then 1 end) as reopened_threads
-    from threads
-    inner join mailboxes on threads.mailbox_address = mailboxes.mailbox_address
-    where threads.resolved_at is not null
-    group by 1, 2
-),
-
-turn_periods as (
-    select
-        replies.mailbox_address,
-        {{ local_period_start(period, 'replies.turn_started_at', 'mailboxes.timezone') }} as period_start,
-        count(*) as turns,
-        count(replies.replied_at) as answered_turns,
-        count(*) - count(replies.replied_at) as unanswered_turns,
-        count(case when replies.is_collision then 1 end) as collided_turns,
-        avg(replies.reply_minutes) as avg_reply_minutes,
-        median(replies.reply_minutes) as median_reply_minutes,
-        {{ percentile_of('replies.reply_minutes', 0.9) }} as p90_reply_minutes,
-        avg(replies.reply_business_minutes) as avg_reply_business_minutes,
-        median(replies.reply_business_minutes) as median_reply_business_minutes
-    from replies
-    inner join mailboxes on replies.mailbox_address = mailboxes.mailbox_address
-    group by 1, 2
-),
-
+{% endfor %}
+{#- every period with a row of the facts -#}
 active_periods as (
-    select mailbox_address, period_start from message_periods
-    union
-    select mailbox_address, period_start from thread_start_periods
-    union
-    select mailbox_address, period_start from resolution_periods
+{%- for group in plan.groups %}
+    select mailbox_address, period_start from {{ group.name }}
+{%- if not loop.last %}
+    union{% endif %}
+{%- endfor %}
 ),
 
 period_bounds as (
@@ -131,59 +102,19 @@ periods as (
 aggregated as (
     select
         periods.mailbox_address,
-        periods.period_start,
-        coalesce(message_periods.inbound_messages, 0) as inbound_messages,
-        coalesce(message_periods.outbound_messages, 0) as outbound_messages,
-        coalesce(thread_start_periods.new_threads, 0) as new_threads,
-        coalesce(thread_start_periods.new_customer_threads, 0) as new_customer_threads,
-        coalesce(turn_periods.turns, 0) as turns,
-        coalesce(turn_periods.answered_turns, 0) as answered_turns,
-        coalesce(turn_periods.unanswered_turns, 0) as unanswered_turns,
-        turn_periods.avg_reply_minutes,
-        turn_periods.median_reply_minutes,
-        turn_periods.p90_reply_minutes,
-        turn_periods.avg_reply_business_minutes,
-        turn_periods.median_reply_business_minutes,
-        first_response_periods.avg_first_response_minutes,
-        first_response_periods.median_first_response_minutes,
-        first_response_periods.p90_first_response_minutes,
-        first_response_periods.avg_first_response_business_minutes,
-        first_response_periods.median_first_response_business_minutes,
-        coalesce(first_response_periods.sla_met_threads, 0) as sla_met_threads,
-        coalesce(first_response_periods.sla_breached_threads, 0) as sla_breached_threads,
-        cast(first_response_periods.sla_met_threads as double)
-        / nullif(first_response_periods.sla_met_threads + first_response_periods.sla_breached_threads, 0)
-            as sla_met_rate,
-        coalesce(resolution_periods.resolved_threads, 0) as resolved_threads,
-        cast(resolution_periods.reopened_threads as double) / nullif(resolution_periods.resolved_threads, 0)
-            as reopen_rate,
-        cast(thread_start_periods.reassigned_threads as double) / nullif(thread_start_periods.assigned_threads, 0)
-            as reassignment_rate,
-        coalesce(turn_periods.collided_turns, 0) as collided_turns,
-        cast(turn_periods.collided_turns as double) / nullif(turn_periods.answered_turns, 0) as collision_rate,
+        periods.period_start
+{%- for column, metric in columns %},
+        {{ plan.columns[column] }} as {{ column }}
+{%- endfor %},
         build_info.as_of
     from periods
     cross join build_info
-    left join message_periods
+{%- for group in plan.groups %}
+    left join {{ group.name }}
         on
-            periods.mailbox_address = message_periods.mailbox_address
-            and periods.period_start = message_periods.period_start
-    left join thread_start_periods
-        on
-            periods.mailbox_address = thread_start_periods.mailbox_address
-            and periods.period_start = thread_start_periods.period_start
-    left join first_response_periods
-        on
-            periods.mailbox_address = first_response_periods.mailbox_address
-            and periods.period_start = first_response_periods.period_start
-    left join resolution_periods
-        on
-            periods.mailbox_address = resolution_periods.mailbox_address
-            and periods.period_start = resolution_periods.period_start
-    left join turn_periods
-        on
-            periods.mailbox_address = turn_periods.mailbox_address
-            and periods.period_start = turn_periods.period_start
+            periods.mailbox_address = {{ group.name }}.mailbox_address
+            and periods.period_start = {{ group.name }}.period_start
+{%- endfor %}
 )
 
 select * from aggregated

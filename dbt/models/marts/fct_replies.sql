@@ -22,10 +22,9 @@ replies as (
         turns_answered.conversation_id,
         turns_answered.turn_number,
         turns_answered.turn_started_at,
-        cast({{ utc_to_local('turns_answered.turn_started_at', 'mailboxes.timezone') }} as date)
-            as turn_started_date,
+        {{ local_date('turns_answered.turn_started_at', 'mailboxes.timezone') }} as turn_started_date,
         turns_answered.replied_at,
-        cast({{ utc_to_local('turns_answered.replied_at', 'mailboxes.timezone') }} as date) as replied_date,
+        {{ local_date('turns_answered.replied_at', 'mailboxes.timezone') }} as replied_date,
         turns_answered.reply_minutes,
         turns_answered.reply_business_minutes,
         turns_answered.replied_by,

@@ -7,6 +7,10 @@ threads_summarized as (
     where {{ in_scope() }}
 ),
 
+mailboxes as (
+    select * from {{ ref('stg_config__mailboxes') }}
+),
+
 threads_waited as (
     select * from {{ ref('int_threads_waited') }}
     where {{ in_scope() }}
@@ -60,10 +64,14 @@ threads_joined as (
         threads_summarized.conversation_id,
         threads_summarized.subject,
         threads_summarized.customer_address,
+        nullif(lower(split_part(threads_summarized.customer_address, '@', 2)), '') as customer_domain,
         threads_summarized.initiated_by,
         threads_summarized.started_at,
+        {{ local_date('threads_summarized.started_at', 'mailboxes.timezone') }} as started_date,
         threads_summarized.first_inbound_at,
+        {{ local_date('threads_summarized.first_inbound_at', 'mailboxes.timezone') }} as first_inbound_date,
         threads_summarized.first_response_at,
+        {{ local_date('threads_summarized.first_response_at', 'mailboxes.timezone') }} as first_response_date,
         threads_summarized.first_responder,
         threads_summarized.first_response_minutes,
         threads_summarized.first_response_business_minutes,
@@ -74,6 +82,7 @@ threads_joined as (
         threads_summarized.last_message_at,
         threads_summarized.last_direction,
         resolution_timed.resolved_at,
+        {{ local_date('resolution_timed.resolved_at', 'mailboxes.timezone') }} as resolved_date,
         coalesce(resolution_timed.is_resolved, false) as is_resolved,
         resolution_timed.resolution_minutes,
         resolution_timed.resolution_business_minutes,
@@ -95,6 +104,8 @@ threads_joined as (
         coalesce(threads_waited.waiting_on_customer_minutes, 0) as waiting_on_customer_minutes,
         coalesce(threads_waited.waiting_on_customer_business_minutes, 0) as waiting_on_customer_business_minutes
     from threads_summarized
+    left join mailboxes
+        on threads_summarized.mailbox_address = mailboxes.mailbox_address
     left join threads_waited
         on
             threads_summarized.mailbox_address = threads_waited.mailbox_address

@@ -1,0 +1,411 @@
+"""`mailkpi query`: the semantic layer's metrics (dbt/models/marts/*.yml) on the built file.
+
+MetricFlow's engine compiles the request to DuckDB SQL from the semantic manifest that
+`dbt parse` writes (dbt/target/semantic_manifest.json, the file `mf` reads too), and the
+SQL runs on a read-only connection to the DuckDB file. dbt itself is not imported (seconds
+of start-up): only when the manifest is missing or older than the project's files does a
+`dbt parse` child process write it again (docs/decisions.md, "Semantic layer").
+
+Group-by names are MetricFlow's (`metric_time__week`, `mailbox`, `thread__sla_tier`), and a
+dimension whose name is unique in the project may drop its entity: `sla_tier`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from .dbt_worker import DBT_DIR, dbt_env, spark_target
+from .errors import MailkpiError
+
+GRANULARITIES = ("day", "week", "month", "quarter", "year")
+FORMATS = ("table", "csv", "json")
+
+
+class QueryError(MailkpiError):
+    """A request the semantic layer cannot answer: an unknown name, a bad filter."""
+
+    exit_code = 2
+
+
+class ManifestUnavailable(MailkpiError):
+    exit_code = 3
+
+
+def _project_files() -> list[Path]:
+    """The files the semantic manifest derives from."""
+    return [DBT_DIR / "dbt_project.yml", *(DBT_DIR / "models").rglob("*.yml")]
+
+
+def semantic_manifest_path(duckdb_file: Path) -> Path:
+    """dbt/target/semantic_manifest.json (in $DBT_TARGET_PATH if set), written again by
+    `dbt parse` when missing or older than the project's files."""
+    manifest = DBT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "semantic_manifest.json"
+    if manifest.exists():
+        written = manifest.stat().st_mtime
+        if all(f.stat().st_mtime <= written for f in _project_files()):
+            return manifest
+    from .transform import dbt_command
+
+    done = subprocess.run(
+        [*dbt_command("parse"), "--quiet"],
+        env=dbt_env(duckdb_file, None),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 or not manifest.exists():
+        detail = " ".join((done.stdout + done.stderr).split())[:300]
+        raise ManifestUnavailable(f"dbt parse could not write the semantic manifest: {detail}")
+    return manifest
+
+
+def _without_database(raw: dict) -> dict:
+    """The manifest's tables as `schema.table`: dbt names the database after the file it
+    parsed for (`mailkpi` for data/mailkpi.duckdb), which need not be the file asked."""
+    configuration = raw["project_configuration"]
+    for holder in [
+        *raw["semantic_models"],
+        *configuration.get("time_spines", []),
+        *configuration.get("time_spine_table_configurations", []),
+    ]:
+        relation = holder.get("node_relation")
+        if relation:
+            relation["database"] = None
+            relation["relation_name"] = f'"{relation["schema_name"]}"."{relation["alias"]}"'
+    return raw
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    metrics: tuple[str, ...]
+    group_by: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    start_time: dt.date | None = None
+    end_time: dt.date | None = None
+    order: tuple[str, ...] = ()
+    limit: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    columns: tuple[str, ...]  # the group-by names as asked, then the metric names
+    rows: list[tuple]
+
+
+class SemanticLayer:
+    """The project's metrics over one DuckDB file, opened read-only."""
+
+    def __init__(self, duckdb_file: Path, manifest_path: Path | None = None) -> None:
+        if not duckdb_file.exists():
+            raise QueryError(f"{duckdb_file}: no such file (run `mailkpi build` first)")
+        self.duckdb_file = duckdb_file
+        self.manifest_path = manifest_path or semantic_manifest_path(duckdb_file)
+        text = self.manifest_path.read_text()
+        self._raw = _without_database(json.loads(text))
+        self._manifest_digest = hashlib.sha256(text.encode()).hexdigest()
+
+    @cached_property
+    def metric_names(self) -> list[str]:
+        return sorted(m["name"] for m in self._raw["metrics"])
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Short group-by name -> MetricFlow's: a dimension unique in the project drops its
+        entity (`sla_tier` -> `thread__sla_tier`)."""
+        found: dict[str, list[str]] = {}
+        for model in self._raw["semantic_models"]:
+            primary = next((e["name"] for e in model["entities"] if e["type"] == "primary"), None)
+            for dimension in model["dimensions"]:
+                if primary and dimension["type"] == "categorical":
+                    found.setdefault(dimension["name"], []).append(
+                        f"{primary}__{dimension['name']}"
+                    )
+        return {short: full[0] for short, full in found.items() if len(full) == 1}
+
+    @cached_property
+    def group_by_names(self) -> list[str]:
+        """Every group-by name a request may use (MetricFlow's checks the metric's reach)."""
+        names = {f"metric_time__{g}" for g in GRANULARITIES} | {"metric_time"}
+        for model in self._raw["semantic_models"]:
+            entities = [e["name"] for e in model["entities"]]
+            names.update(entities)
+            primary = next((e["name"] for e in model["entities"] if e["type"] == "primary"), None)
+            for dimension in model["dimensions"]:
+                if primary is None:
+                    continue
+                full = f"{primary}__{dimension['name']}"
+                names.add(full)
+                if dimension["type"] == "time":
+                    names.update(f"{full}__{g}" for g in GRANULARITIES)
+        return sorted(names | set(self.aliases))
+
+    def _resolved(self, name: str) -> str:
+        return self.aliases.get(name, name)
+
+    def check(self, request: Request) -> None:
+        """One QueryError naming the first unknown metric or group-by name."""
+        if not request.metrics:
+            raise QueryError("--metrics: name at least one metric")
+        for name in request.metrics:
+            _known("metric", name, self.metric_names)
+        for name in request.group_by:
+            _known("group-by", name, self.group_by_names)
+        for name in request.order:
+            _known("--order", name.removeprefix("-"), [*request.metrics, *request.group_by])
+
+    @cached_property
+    def _engine(self):
+        from metricflow.engine.metricflow_engine import MetricFlowEngine
+        from metricflow_semantics.model.dbt_manifest_parser import (
+            parse_manifest_from_dbt_generated_manifest,
+        )
+        from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+
+        manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(self._raw))
+        return MetricFlowEngine(
+            semantic_manifest_lookup=SemanticManifestLookup(manifest),
+            sql_client=_DuckDbClient(self.duckdb_file),
+        )
+
+    def sql(self, request: Request) -> str:
+        """The DuckDB SQL MetricFlow compiles for the request, cached per request and
+        manifest beside the manifest: a repeated query shape needs no MetricFlow (whose
+        import alone takes over a second)."""
+        self.check(request)
+        shape = json.dumps([self._manifest_digest, dataclasses.asdict(request)], default=str)
+        cached = (
+            self.manifest_path.parent
+            / "semantic_sql"
+            / (hashlib.sha256(shape.encode()).hexdigest()[:32] + ".sql")
+        )
+        if cached.exists():
+            return cached.read_text()
+        statement = self._compiled(request)
+        cached.parent.mkdir(exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(statement)
+        partial.replace(cached)  # whole or not at all, for a query running beside
+        return statement
+
+    def _compiled(self, request: Request) -> str:
+        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+        def order_name(name: str) -> str:
+            descending = name.startswith("-")
+            return ("-" if descending else "") + self._resolved(name.removeprefix("-"))
+
+        mf_request = MetricFlowQueryRequest.create(
+            metric_names=list(request.metrics),
+            group_by_names=[self._resolved(n) for n in request.group_by],
+            where_constraints=[self._where(w) for w in request.where] or None,
+            time_constraint_start=_midnight(request.start_time),
+            time_constraint_end=_midnight(request.end_time),
+            # by the group-by names unless told otherwise: the same request, the same rows
+            order_by_names=[order_name(n) for n in request.order or request.group_by] or None,
+            limit=request.limit,
+        )
+        try:
+            return self._engine.explain(mf_request).sql_statement.sql
+        except Exception as exc:  # MetricFlow's errors span many lines: keep the first
+            raise QueryError(_first_line(exc)) from exc
+
+    def _where(self, text: str) -> str:
+        """A filter in MetricFlow's syntax, e.g. "{{ Dimension('customer_domain') }} = 'x'";
+        short dimension names are accepted there too."""
+
+        def full(match: re.Match) -> str:
+            return f"{match.group(1)}{self._resolved(match.group(2))}{match.group(3)}"
+
+        return re.sub(r"(Dimension\(\s*['\"])([^'\"]+)(['\"])", full, text)
+
+    def query(self, request: Request) -> Result:
+        import duckdb
+
+        statement = self.sql(request)
+        con = duckdb.connect(str(self.duckdb_file), read_only=True)
+        try:
+            cursor = con.execute(statement)
+            produced = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise QueryError(f"{self.duckdb_file}: {_first_line(exc)}") from exc
+        finally:
+            con.close()
+        wanted = [*(self._resolved(n) for n in request.group_by), *request.metrics]
+        positions = [produced.index(name) for name in wanted]
+        return Result(
+            columns=(*request.group_by, *request.metrics),
+            rows=[tuple(row[i] for i in positions) for row in rows],
+        )
+
+
+def _known(kind: str, name: str, valid: Sequence[str]) -> None:
+    if name in valid:
+        return
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise QueryError(f"unknown {kind} {name!r}{hint}")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _midnight(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time()) if day else None
+
+
+class _DuckDbClient:
+    """MetricFlow's SqlClient on a read-only DuckDB file (dbt's adapter is not needed)."""
+
+    def __init__(self, duckdb_file: Path) -> None:
+        from metricflow.protocols.sql_client import SqlEngine
+        from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+
+        self.duckdb_file = duckdb_file
+        self.sql_engine_type = SqlEngine.DUCKDB
+        self.sql_plan_renderer = DuckDbSqlPlanRenderer()
+
+    def query(self, stmt, sql_bind_parameter_set=None):
+        import duckdb
+        from metricflow.data_table.mf_table import MetricFlowDataTable
+
+        con = duckdb.connect(str(self.duckdb_file), read_only=True)
+        try:
+            cursor = con.execute(stmt)
+            columns = [d[0] for d in cursor.description]
+            return MetricFlowDataTable.create_from_rows(columns, cursor.fetchall())
+        finally:
+            con.close()
+
+    def execute(self, stmt, sql_bind_parameter_set=None) -> None:
+        raise QueryError("the semantic layer reads the DuckDB file only")
+
+    def dry_run(self, stmt, sql_bind_parameter_set=None) -> None:
+        import duckdb
+
+        con = duckdb.connect(str(self.duckdb_file), read_only=True)
+        try:
+            con.execute(f"explain {stmt}")
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        pass
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f"${bind_parameter_key}"
+
+
+# --- the command ---------------------------------------------------------------------
+
+
+def add_parser(commands, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """`mailkpi query` and its flags (../shared/spec/interfaces.md, "Semantic layer")."""
+    query = commands.add_parser(
+        "query",
+        parents=list(parents),
+        help="metrics by name from the semantic layer, on the built file (read-only)",
+    )
+    query.add_argument("--metrics", required=True, type=_names, metavar="A[,B...]")
+    query.add_argument("--group-by", type=_names, default=(), metavar="X[,Y...]")
+    query.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="FILTER",
+        help="MetricFlow filter, e.g. \"{{ Dimension('customer_domain') }} = 'fabrikam.com'\"",
+    )
+    query.add_argument("--start-time", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    query.add_argument(
+        "--end-time", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="inclusive"
+    )
+    query.add_argument(
+        "--order",
+        type=_names,
+        default=(),
+        metavar="X",
+        help="group-by or metric names; --order=-name: descending",
+    )
+    query.add_argument("--limit", type=int, metavar="N")
+    query.add_argument("--format", choices=FORMATS, default="table")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def run(args: argparse.Namespace, duckdb_file: Path) -> int:
+    if spark_target():
+        raise QueryError(
+            "mailkpi query reads the DuckDB file only: the semantic layer has no Spark "
+            "dialect (docs/decisions.md, 'Semantic layer')"
+        )
+    if not args.verbose:  # MetricFlow logs each planning step at INFO
+        for name in ("metricflow", "metricflow_semantics"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    request = Request(
+        metrics=args.metrics,
+        group_by=args.group_by,
+        where=tuple(args.where),
+        start_time=args.start_time,
+        end_time=args.end_time,
+        order=args.order,
+        limit=args.limit,
+    )
+    result = SemanticLayer(duckdb_file).query(request)
+    write(result, args.format, sys.stdout)
+    return 0
+
+
+def _cell(value, rounded: bool = False) -> str:
+    """Text of a value; floats in full (`rounded`: as a table shows them)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()  # metric_time: a local date
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and rounded:
+        return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
+    return str(value)
+
+
+def write(result: Result, form: str, out) -> None:
+    if form == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([_cell(v) for v in row] for row in result.rows)
+    elif form == "json":
+        records = [
+            {
+                c: (_cell(v) if isinstance(v, dt.date) else v)
+                for c, v in zip(result.columns, row, strict=True)
+            }
+            for row in result.rows
+        ]
+        json.dump(records, out, indent=1)
+        out.write("\n")
+    else:
+        cells = [result.columns, *([_cell(v, rounded=True) for v in row] for row in result.rows)]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(result.columns))]
+        for n, row in enumerate(cells):
+            out.write(
+                "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+            )
+            if n == 0:
+                out.write("  ".join("-" * w for w in widths) + "\n")
