@@ -8,17 +8,17 @@ and the Kaplan-Meier mart must equal an independent product-limit estimate in Py
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 
 import duckdb
 import pytest
 
-from mailkpi import cli
-from mailkpi.semantic import SemanticLayer, semantic_manifest_path
+from mailkpi.semantic import SemanticLayer
+from tests import test_semantic_layer
 
 pytestmark = pytest.mark.slow
+built = test_semantic_layer.built  # the demo build, its semantic manifest parsed once
+query_csv = test_semantic_layer.query_csv
 
 NEW_METRICS = [
     "one_touch_resolution_rate",
@@ -34,19 +34,6 @@ NEW_GROUP_BY = [
     "received_hour",
     "received_hours_slot",
 ]
-
-
-@pytest.fixture(scope="module")
-def built(demo_duckdb):
-    semantic_manifest_path(demo_duckdb)  # `dbt parse` once, if the manifest is stale
-    return demo_duckdb
-
-
-def query(built, capsys, *args: str) -> list[dict[str, str]]:
-    status = cli.main(["query", "--duckdb", str(built), *args, "--format", "csv"])
-    out = capsys.readouterr().out
-    assert status == 0, out
-    return list(csv.DictReader(io.StringIO(out)))
 
 
 def sql(built, statement: str) -> list[tuple]:
@@ -68,7 +55,7 @@ def test_the_new_names_exist(built):
 
 
 def test_resolution_quality_metrics_equal_their_fact_columns(built, capsys):
-    rows = query(built, capsys, "--metrics", ",".join(NEW_METRICS[:3]), "--group-by", "mailbox")
+    rows = query_csv(built, capsys, "--metrics", ",".join(NEW_METRICS[:3]), "--group-by", "mailbox")
     expected = sql(
         built,
         "select mailbox_address, "
@@ -89,7 +76,7 @@ def test_resolution_quality_metrics_equal_their_fact_columns(built, capsys):
 
 
 def test_outside_hours_share_equals_its_fact_column_by_mailbox_and_month(built, capsys):
-    rows = query(
+    rows = query_csv(
         built, capsys, "--metrics", "outside_hours_inbound_share",
         "--group-by", "mailbox,metric_time__month",
     )  # fmt: skip
@@ -109,7 +96,7 @@ def test_outside_hours_share_equals_its_fact_column_by_mailbox_and_month(built, 
 
 
 def test_company_groups_its_domains(built, capsys):
-    rows = query(built, capsys, "--metrics", "new_threads", "--group-by", "customer_name")
+    rows = query_csv(built, capsys, "--metrics", "new_threads", "--group-by", "customer_name")
     threads = {r["customer_name"]: int(r["new_threads"]) for r in rows}
     domains = dict(
         sql(
@@ -126,7 +113,7 @@ def test_company_groups_its_domains(built, capsys):
 
 
 def test_first_response_of_threads_started_outside_hours_is_slower(built, capsys):
-    rows = query(
+    rows = query_csv(
         built, capsys, "--metrics", "first_response_minutes_median",
         "--group-by", "mailbox,started_outside_hours",
     )  # fmt: skip
