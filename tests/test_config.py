@@ -171,7 +171,10 @@ def test_config_tables_carry_hours_tiers_and_stores():
 
 def test_customers_are_optional_and_tidied(tmp_path):
     assert load_config(write(tmp_path, "mailboxes:\n  - address: a@b.com\n")).customers == {}
-    text = "customers:\n  Fabrikam: ['@Fabrikam.com ', fabrikam.co.uk]\nmailboxes:\n  - address: a@b.com\n"
+    text = (
+        "customers:\n  Fabrikam: ['@Fabrikam.com ', fabrikam.co.uk]\n"
+        "mailboxes:\n  - address: a@b.com\n"
+    )
     assert load_config(write(tmp_path, text)).customers == {
         "Fabrikam": ["fabrikam.com", "fabrikam.co.uk"]
     }
