@@ -118,6 +118,12 @@ def test_coverage_shows_the_outside_hours_share_and_mondays_early_mail(open_page
     # the heatmap with its business-hours frames, and the honest-median table as CSV
     assert len(at.get("vega_lite_chart")) == 1
     assert "Download CSV" in [b.label for b in at.get("download_button")]
+    # whole weeks on both sides: where no thread waits, the Kaplan-Meier median is the usual one
+    honest = at.dataframe[0].value
+    settled = honest[(honest["Still waiting"] == 0) & honest["Median, answered (min)"].notna()]
+    assert len(settled) >= 10
+    assert (settled["Median, answered (min)"] - settled["Median, KM (min)"]).abs().max() < 1e-6
+    assert (honest["Still waiting"] > 0).any()
 
 
 def test_team_comparison_has_one_row_per_mailbox(open_page, demo):
