@@ -40,10 +40,13 @@ def marts_file(path: Path) -> Path:
     con.execute("create schema marts")
     con.execute(
         "create table marts.fct_threads as select * from (values "
-        "('support@contoso.com', 'c1', 'Refund please', 'pat@fabrikam.com', 'alice@partner.net'),"
-        "('support@contoso.com', 'c2', 'Invoice', 'ceo@contoso.com', null),"
-        "('support@contoso.com', 'c3', null, null, null)"
-        ") as t(mailbox_address, conversation_id, subject, customer_address, first_responder)"
+        "('support@contoso.com', 'c1', 'Refund please', 'pat@fabrikam.com', 'alice@partner.net',"
+        " 'fabrikam.com', 'Fabrikam'),"
+        "('support@contoso.com', 'c2', 'Invoice', 'ceo@contoso.com', null, 'contoso.com',"
+        " 'contoso.com'),"
+        "('support@contoso.com', 'c3', null, null, null, null, null)"
+        ") as t(mailbox_address, conversation_id, subject, customer_address, first_responder,"
+        " customer_domain, customer_name)"
     )
     con.execute(
         "create table marts.fct_messages as select * from (values "
@@ -77,10 +80,13 @@ def test_customers_are_pseudonymized_team_and_colleagues_are_not(tmp_path, confi
     path = marts_file(tmp_path / "m.duckdb")
     privacy.apply(path, config, KEY.encode())
     assert rows(path, "select * from marts.fct_threads order by conversation_id") == [
-        ("support@contoso.com", "c1", None, expected("pat@fabrikam.com"), "alice@partner.net"),
-        ("support@contoso.com", "c2", None, "ceo@contoso.com", None),  # internal domain
-        ("support@contoso.com", "c3", None, None, None),
-    ]
+        # the customer's domain and company stay readable (docs/security.md)
+        ("support@contoso.com", "c1", None, expected("pat@fabrikam.com"), "alice@partner.net",
+         "fabrikam.com", "Fabrikam"),
+        ("support@contoso.com", "c2", None, "ceo@contoso.com", None, "contoso.com",
+         "contoso.com"),  # internal domain
+        ("support@contoso.com", "c3", None, None, None, None, None),
+    ]  # fmt: skip
     assert rows(path, "select from_address, subject from marts.fct_messages") == [
         (expected("pat@fabrikam.com"), None),
         ("help@contoso.com", None),  # an alias of the team
