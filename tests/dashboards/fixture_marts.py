@@ -137,6 +137,10 @@ REPLIES = [
 MESSAGE_COLUMNS = ("mailbox_address", "conversation_id", "internet_message_id", "direction",
                    "from_address", "responder", "received_at", "sent_at", "folder_name",
                    "sender_address", "message_at", "subject", "copy_count")  # fmt: skip
+# what fct_messages derives from received_at, sent_at and message_at in local time
+LOCAL_MESSAGE_COLUMNS = ("message_date", "received_date", "received_hour", "received_iso_dow",
+                         "received_hours_slot", "is_received_outside_hours",
+                         "sent_date")  # fmt: skip
 AUDIT_COLUMNS = (*MESSAGE_COLUMNS, "store_address", "is_counted", "excluded_reason",
                  "thread_sequence", "turn_number")  # fmt: skip
 NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
@@ -174,6 +178,14 @@ def _messages() -> list[tuple]:
     return rows
 
 
+def _local_message(message: tuple) -> tuple:
+    box, direction, received, sent, at = message[0], message[3], message[6], message[7], message[10]
+    local = received.astimezone(ZoneInfo(ZONES[box]))
+    slot = _hours_slot(received, box) if direction == "inbound" else None
+    return (_local_day(at, box), local.date(), local.hour, local.isoweekday(), slot,
+            slot and slot != "open", _local_day(sent, box))  # fmt: skip
+
+
 def _audit() -> list[tuple]:
     """Every message of every thread: the counted ones in order, and the two left out."""
     subjects = {t["conversation_id"]: t["subject"] for t in THREADS}
@@ -198,15 +210,47 @@ def _threads() -> list[dict]:
     for thread in THREADS:
         conv = thread["conversation_id"]
         turns = [r for r in REPLIES if r[1] == conv]
+        replies = _replies_to_resolve(thread, messages)
         rows.append(
             thread
             | {
                 "last_direction": [m[3] for m in messages if m[1] == conv][-1],
                 "turn_count": len(turns),
                 "answered_turn_count": sum(r[3] is not None for r in turns),
+                "customer_domain": thread["customer_address"].split("@")[1],
+                "customer_name": thread["customer_address"].split("@")[1],  # no customers map
+                **{
+                    f"{event}_date": _local_day(thread[f"{event}_at"], thread["mailbox_address"])
+                    for event in ("started", "first_inbound", "first_response", "resolved")
+                },
+                "started_outside_hours": (
+                    _hours_slot(thread["first_inbound_at"], thread["mailbox_address"]) != "open"
+                    if thread["initiated_by"] == "customer"
+                    else None
+                ),
+                "replies_to_resolve": replies,
+                "is_one_touch_resolution": (
+                    None if replies is None else replies == 1 and thread["reopen_count"] == 0
+                ),
             }
         )
     return rows
+
+
+def _replies_to_resolve(thread: dict, messages: list[tuple]) -> int | None:
+    """Team replies after the first inbound message up to the first resolution (T4 resolved
+    on 21 Mar after its one Send As reply: 1, though it was reopened later)."""
+    if thread["initiated_by"] != "customer" or thread["resolved_at"] is None:
+        return None
+    first_resolved = {"T4": ts(21, 9)}.get(thread["conversation_id"], thread["resolved_at"])
+    replies = sum(
+        1
+        for m in messages
+        if m[1] == thread["conversation_id"]
+        and m[3] == "outbound"
+        and thread["first_inbound_at"] < m[10] <= first_resolved
+    )
+    return replies or None
 
 
 def _replies() -> list[tuple]:
@@ -214,8 +258,20 @@ def _replies() -> list[tuple]:
     return [(*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0])) for r in REPLIES]
 
 
-def _local_day(at: dt.datetime, mailbox: str) -> dt.date:
-    return at.astimezone(ZoneInfo(ZONES[mailbox])).date()
+def _local_day(at: dt.datetime | None, mailbox: str) -> dt.date | None:
+    return at and at.astimezone(ZoneInfo(ZONES[mailbox])).date()
+
+
+def _hours_slot(at: dt.datetime, mailbox: str) -> str:
+    """Where a local instant falls against the mailbox's hours (one range a weekday, no
+    holiday in March): open, before_opening, after_closing or closed_day."""
+    local = at.astimezone(ZoneInfo(ZONES[mailbox]))
+    opens, closes = OPENING_HOURS[mailbox]
+    if local.isoweekday() > 5:
+        return "closed_day"
+    if local.time() < opens:
+        return "before_opening"
+    return "open" if local.time() < closes else "after_closing"
 
 
 BACKLOG_COLUMNS = ("mailbox_address", "period_start", "opened_threads", "resolved_threads",
@@ -357,6 +413,10 @@ QUARANTINED = [
 ]
 
 ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
+OPENING_HOURS = {  # Monday to Friday, as mailkpi.yml sets them
+    SUPPORT: (dt.time(9), dt.time(17, 30)),
+    SALES: (dt.time(8), dt.time(18)),
+}
 # as mailkpi.yml sets them
 MAILBOX_COLUMNS = ("mailbox_address", "mailbox_name", "kind", "timezone", "assignment",
                    "agent_mailboxes", "aliases", "resolution_idle_hours",
@@ -397,7 +457,10 @@ def marts() -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
     return {
         "fct_threads": (tuple(threads[0]), [tuple(t.values()) for t in threads]),
         "fct_replies": (REPLY_COLUMNS, _replies()),
-        "fct_messages": (MESSAGE_COLUMNS, _messages()),
+        "fct_messages": (
+            (*MESSAGE_COLUMNS, *LOCAL_MESSAGE_COLUMNS),
+            [(*m, *_local_message(m)) for m in _messages()],
+        ),
         "fct_message_audit": (AUDIT_COLUMNS, _audit()),
         "fct_sync_runs": (SYNC_RUN_COLUMNS, SYNC_RUNS),
         "fct_quarantined_items": (QUARANTINE_COLUMNS, QUARANTINED),
