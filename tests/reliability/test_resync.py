@@ -18,7 +18,12 @@ from pipelines.msgraph import msgraph_source
 from tests.conftest import MAILKPI, ROOT, offline_env
 from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.msgraph.conftest import ALICE, BOB, SUPPORT, team_config
-from tests.reliability.marts import mart_differences
+from tests.reliability.marts import (
+    counted_message_ids,
+    mart_differences,
+    rebuilt_from_scratch_differences,
+    resync_markers,
+)
 
 FIRST = dt.datetime(2026, 5, 18, 1, tzinfo=dt.UTC)
 SECOND = FIRST + dt.timedelta(days=1)
@@ -154,3 +159,35 @@ def test_a_night_without_new_mail_still_moves_as_of(graph, tmp_path, monkeypatch
     quiet = mailkpi.build.run(path, config, source="graph", do_transform=False)
     assert quiet.loaded.observations == 0
     assert quiet.as_of == SECOND
+
+
+@pytest.mark.slow
+def test_a_night_after_graph_expired_the_delta_tokens_builds(graph, tmp_path, monkeypatch):
+    """410 on every delta link: the night's build passes its tests and swaps in, its marts
+    equal a from-scratch build of the same raw data, and every message is counted once."""
+    config = team_config(tmp_path)
+    clock = [FIRST]
+    monkeypatch.setattr(
+        mailkpi.extract,
+        "_source",
+        lambda name, config, demo_messages: msgraph_source(config, observed_at=clock[0]),
+    )
+    path = tmp_path / "mailkpi.duckdb"
+    for n in range(3):
+        conversation(graph, n, FIRST - dt.timedelta(days=n + 1))
+    mailkpi.build.run(path, config, source="graph")
+
+    clock[0] = SECOND
+    graph.expire_tokens()
+    conversation(graph, 7, FIRST + dt.timedelta(hours=3))
+    night = mailkpi.build.run(path, config, source="graph")
+    # every folder read of the three mailboxes was resynced: its marker and its messages
+    # again (3 + 1 questions, 4 answers), and the night was swapped in
+    assert night.as_of == SECOND
+    assert night.loaded.observations > 8
+    assert resync_markers(path) > 0
+    assert counted_message_ids(path) == sorted(
+        [f"<q{n}@fabrikam.com>" for n in (0, 1, 2, 7)]
+        + [f"<a{n}@contoso.com>" for n in (0, 1, 2, 7)]
+    )
+    assert rebuilt_from_scratch_differences(path, config, tmp_path) == {}
