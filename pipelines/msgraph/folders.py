@@ -15,7 +15,7 @@ from msgraph.generated.users.item.mail_folders.mail_folders_request_builder impo
 )
 
 from .batch import batch_get
-from .errors import FolderGone
+from .errors import FolderGone, MailboxNotFound
 from .helpers import GraphSession
 from .settings import FILTER_CAP, WELL_KNOWN_FOLDERS
 
@@ -64,6 +64,23 @@ async def discover(
     filtered on `since` stays under Graph's cap of 5,000 messages. A folder holding fewer
     items than that fits; for a larger one, its messages received since `since` are counted.
     """
+    try:
+        return await _discover(session, who, store, sent_items_only, excluded, since, synced)
+    except FolderGone as gone:  # the mailbox's own folders are not there: no mailbox to read
+        raise MailboxNotFound(
+            f"{who}: no mailbox Graph can read ({gone.args[0] or 'HTTP 404'})"
+        ) from None
+
+
+async def _discover(
+    session: GraphSession,
+    who: str,
+    store: str,
+    sent_items_only: bool,
+    excluded: list[str],
+    since: str,
+    synced: set[str],
+) -> list[MailFolder]:
     excluded_keys = {_key(name) for name in excluded}
     user = session.client.users.by_user_id(store)
     if sent_items_only:
@@ -204,6 +221,16 @@ async def _list(session, who, store, first, with_url) -> list[dict]:
         )
         items.extend(page.get("value", []))
     return items
+
+
+async def folder_exists(session: GraphSession, who: str, store: str, folder_id: str) -> bool:
+    """Whether Graph still has the folder (one GET; 404 means no)."""
+    builder = session.client.users.by_user_id(store).mail_folders.by_mail_folder_id(folder_id)
+    try:
+        await _get_folder(session, who, store, builder, ["id"])
+    except FolderGone:
+        return False
+    return True
 
 
 def _get_folder_request(
