@@ -5,7 +5,9 @@ subtrees; for each large folder still to be read, whether its first round may us
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from msgraph.generated.users.item.mail_folders.item.mail_folder_item_request_builder import (
     MailFolderItemRequestBuilder,
@@ -19,6 +21,7 @@ from .errors import FolderGone, MailboxNotFound
 from .helpers import GraphSession
 from .settings import FILTER_CAP, WELL_KNOWN_FOLDERS
 
+T = TypeVar("T")
 FOLDER_PAGE = 100
 _FIELDS = ["id", "displayName", "parentFolderId", "childFolderCount", "totalItemCount"]
 
@@ -64,28 +67,14 @@ async def discover(
     filtered on `since` stays under Graph's cap of 5,000 messages. A folder holding fewer
     items than that fits; for a larger one, its messages received since `since` are counted.
     """
-    try:
-        return await _discover(session, who, store, sent_items_only, excluded, since, synced)
-    except FolderGone as gone:  # the mailbox's own folders are not there: no mailbox to read
-        raise MailboxNotFound(
-            f"{who}: no mailbox Graph can read ({gone.args[0] or 'HTTP 404'})"
-        ) from None
-
-
-async def _discover(
-    session: GraphSession,
-    who: str,
-    store: str,
-    sent_items_only: bool,
-    excluded: list[str],
-    since: str,
-    synced: set[str],
-) -> list[MailFolder]:
     excluded_keys = {_key(name) for name in excluded}
     user = session.client.users.by_user_id(store)
     if sent_items_only:
-        data = await _get_folder(
-            session, who, store, user.mail_folders.by_mail_folder_id("sentitems"), _FIELDS
+        data = await _of_the_mailbox(
+            who,
+            _get_folder(
+                session, who, store, user.mail_folders.by_mail_folder_id("sentitems"), _FIELDS
+            ),
         )
         name = data["displayName"]
         fits = True
@@ -105,7 +94,7 @@ async def _discover(
                 fits,
             )
         ]
-    tree = await _tree(session, who, store)
+    tree = await _of_the_mailbox(who, _tree(session, who, store))
     # One batch: the well-known names (v1.0 folders do not carry theirs) and the counts.
     requests = {
         f"wk:{name}": _get_folder_request(
@@ -147,6 +136,15 @@ async def _discover(
         found.append(folder)
         parents[folder.id] = folder
     return found
+
+
+async def _of_the_mailbox(who: str, request: Awaitable[T]) -> T:
+    """A request for the mailbox's own folders: a 404 means no mailbox Graph can read."""
+    try:
+        return await request
+    except FolderGone as gone:
+        code = gone.args[0] if gone.args and gone.args[0] else "HTTP 404"
+        raise MailboxNotFound(f"{who}: no mailbox Graph can read ({code})") from None
 
 
 def _needs_count(data: dict, synced: set[str]) -> bool:

@@ -191,6 +191,7 @@ AUDIT_COLUMNS = MESSAGE_COLUMNS | {
     "excluded_reason": "varchar",
     "thread_sequence": "integer",
     "turn_number": "integer",
+    "has_headers": "boolean",
 }
 NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
     ("T1", ts(25, 9, 5), "inbound", "mailer@fabrikam.com", "Inbox", "automated_subject"),
@@ -232,12 +233,12 @@ def _audit() -> list[tuple]:
         sequence[conv] = sequence.get(conv, 0) + 1
         rows.append((box, conv, mid, direction, sender, responder, received, received, folder,
                      sender, received, subjects[conv], box, 1, True, None, sequence[conv],
-                     None))  # fmt: skip
+                     None, direction == "outbound" or conv != "T2"))  # fmt: skip
     mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
     for i, (conv, at, direction, sender, folder, reason) in enumerate(NOT_COUNTED):
         rows.append((mailbox[conv], conv, f"<skip-{i}@x>", direction, sender, None, at, at,
                      folder, sender, at, f"Automatic reply: {subjects[conv]}", mailbox[conv], 1,
-                     False, reason, None, None))  # fmt: skip
+                     False, reason, None, None, True))  # fmt: skip
     return rows
 
 
