@@ -26,7 +26,7 @@ help: ## list the targets
 
 $(VENV_STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || { echo "installing uv with pip"; $(PYTHON) -m pip install --quiet uv; }
-	$(UV) sync --frozen
+	$(UV) sync --frozen --quiet
 	@touch $@
 
 setup: $(VENV_STAMP) ## create .venv from uv.lock (installs uv with pip if missing)

@@ -1370,6 +1370,30 @@ def excluded_by_rule(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 @_cached
+def classified_without_headers(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per mailbox: the counted inbound messages of the range, and how many of them were
+    classified without internetMessageHeaders (only the sender and subject rules could find
+    automated mail among them: Mail.ReadBasic.All, or copies Graph sent without headers)."""
+    return _frame(
+        db,
+        f"""
+        with {_LOCAL_MAILBOXES}
+        select
+            a.mailbox_address,
+            count(*) as inbound_counted,
+            count(*) filter (where not a.has_headers) as without_headers,
+            count(*) filter (where not a.has_headers) / count(*) as share_without_headers
+        from marts.fct_message_audit as a
+        inner join mailboxes as m on a.mailbox_address = m.mailbox_address
+        where a.is_counted and a.direction = 'inbound' and {_in_range("a.message_at")}
+        group by all
+        order by a.mailbox_address
+        """,
+        _params(scope),
+    )
+
+
+@_cached
 def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
     return _frame(
         db,

@@ -30,7 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--duckdb", help="DuckDB file (default: $MAILKPI_DUCKDB or data/mailkpi.duckdb)"
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log more: every dbt node and every Graph request (otherwise in dbt's log file)",
+    )
     source = argparse.ArgumentParser(add_help=False)
     source.add_argument(
         "--source",
@@ -205,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    if args.verbose:  # dbt's node lines too (mailkpi.transform)
+        logging.getLogger("mailkpi").setLevel(logging.DEBUG)
+    else:  # a line per HTTP request is for debugging, not for a nightly job's mail
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "bench":
         return _bench(args)
     if args.command == "query":

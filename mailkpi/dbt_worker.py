@@ -139,11 +139,20 @@ def _close_duckdb() -> None:
     environment.close()
 
 
+def _release_semaphores() -> None:
+    """Unlink the semaphores of dbt's multiprocessing locks, which the immediate exit would
+    leave to Python's resource tracker (and its "leaked semaphore objects" warning)."""
+    import multiprocessing.util
+
+    multiprocessing.util._run_finalizers(0)  # what a normal exit runs for them
+
+
 if __name__ == "__main__":
     status = main()
     if spark_target():
         sys.exit(status)
     _close_duckdb()
+    _release_semaphores()
     logging.shutdown()  # dbt's log file
     sys.stdout.flush()
     sys.stderr.flush()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,9 @@ log = logging.getLogger("mailkpi")
 
 PIPELINE_NAME = "mailkpi"
 SOURCES = ("demo", "graph")
+# The instant a Graph run observes the mailboxes at, instead of now: for replaying a night
+# and for tests, which own their clock (docs/operations.md, "Settings for replays and tests").
+OBSERVED_AT_ENV = "MAILKPI_OBSERVED_AT"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,36 @@ def _source(name: str, config: Config, demo_messages: int | None):
         return demo_source(config, **({"messages": demo_messages} if demo_messages else {}))
     from pipelines.msgraph import msgraph_source
 
-    return msgraph_source(config, observed_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return msgraph_source(config, observed_at=observed_at())
+
+
+def observed_at() -> dt.datetime:
+    """Now (UTC, whole seconds), or the instant MAILKPI_OBSERVED_AT names (ISO 8601 with an
+    offset or Z)."""
+    setting = os.environ.get(OBSERVED_AT_ENV, "").strip()
+    if not setting:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        when = dt.datetime.fromisoformat(setting)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ConfigError(
+            f"{OBSERVED_AT_ENV}: {setting!r} is not an instant with its offset, "
+            "like 2026-05-18T01:00:00Z"
+        )
+    return when.astimezone(dt.UTC)
+
+
+def _progress():
+    """dlt's progress every 10 s on a terminal (or with --verbose); none in a nightly job's
+    log, which gets the source's line per mailbox and the summary instead."""
+    import dlt
+    from dlt.common.runtime.collector import NULL_COLLECTOR
+
+    if sys.stderr.isatty() or log.isEnabledFor(logging.DEBUG):
+        return dlt.progress.log(log_period=10.0, logger=log, dump_system_stats=False)
+    return NULL_COLLECTOR
 
 
 def check_resync(config: Config, source: str, mailboxes: tuple[str, ...]) -> tuple[str, ...]:
@@ -114,8 +148,7 @@ def extract(
             destination=destination,
             dataset_name="raw",
             pipelines_dir=work_dir,
-            # plain log lines every 10 s: readable in a terminal and in a nightly job's log
-            progress=dlt.progress.log(log_period=10.0, logger=log, dump_system_stats=False),
+            progress=_progress(),
         )
         if resync:
             _forget_delta_links(pipeline, resync)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 import subprocess
 import sys
 from contextlib import nullcontext
@@ -22,9 +24,17 @@ from .config_tables import write_config_tables
 from .dbt_worker import DBT_DIR, dbt_env, started_dbt
 from .errors import MailkpiError
 
+log = logging.getLogger("mailkpi.transform")
+
 
 class TransformFailed(MailkpiError):
     exit_code = 4
+
+
+def dbt_log_file(env: dict[str, str] | None = None) -> Path:
+    """Where dbt writes its log: every node's line, timing and full error."""
+    folder = (env or {}).get("DBT_LOG_PATH") or os.environ.get("DBT_LOG_PATH")
+    return Path(folder or DBT_DIR / "logs") / "dbt.log"
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
@@ -152,6 +162,8 @@ def dbt_build(
         args += ["--selector", "nightly_incremental" if incremental else "nightly"]
     if full_refresh:
         args.append("--full-refresh")
+    if not log.isEnabledFor(logging.DEBUG):  # node lines to dbt's log file only (--verbose)
+        args.append("--quiet")
     target = dbt_env(path, env).get("DBT_TARGET_PATH", "target")
     run_results = DBT_DIR / target / "run_results.json"
     with nullcontext(worker) if worker else started_dbt(path, env) as dbt:
@@ -160,4 +172,6 @@ def dbt_build(
         returncode = dbt.wait()
     if returncode != 0:
         detail = _failures(run_results)
-        raise TransformFailed(f"dbt build failed{': ' + detail if detail else ''}")
+        raise TransformFailed(
+            f"dbt build failed{': ' + detail if detail else ''} (dbt's log: {dbt_log_file(env)})"
+        )

@@ -32,11 +32,14 @@ mailboxes:
 ASKED = dt.datetime(2026, 11, 13, 17, 0, tzinfo=dt.UTC)
 ANSWERED = dt.datetime(2026, 11, 16, 9, 15, tzinfo=dt.UTC)
 FIVE_SECONDS = 5 / 60
+# The tenant's clock (the question's move to the Archive) and the night that reads it.
+TENANT_NOW = dt.datetime(2026, 11, 16, 11, 0, tzinfo=dt.UTC)
+OBSERVED = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def graph():
-    emulator = GraphEmulator().start()
+    emulator = GraphEmulator(now=TENANT_NOW).start()
     emulator.add_mailbox(SUPPORT)
     yield emulator
     emulator.stop()
@@ -49,6 +52,7 @@ def graph_env(emulator: GraphEmulator, tmp_path) -> dict[str, str]:
         MAILKPI_CONFIG=str(config),
         SOURCES__MSGRAPH__BASE_URL=emulator.base_url,
         SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
+        MAILKPI_OBSERVED_AT=OBSERVED.isoformat(),
     )
 
 
@@ -88,6 +92,15 @@ def test_build_reads_graph_when_configured_and_computes_the_first_response(graph
     result = run_mailkpi("build", "--duckdb", str(path), env=graph_env(graph, tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "demo" not in result.stderr
+    # a few lines for a nightly job's mail: what was read per mailbox, the load, why the
+    # build was a full refresh; dbt's node lines are in its log file; no teardown warnings
+    assert [line.split(":")[0].split(" ")[0] for line in result.stderr.splitlines()] == [
+        "reading",
+        SUPPORT,
+        "loaded",
+        "full",
+    ], result.stderr
+    assert result.stdout.count("\n") == 1, result.stdout
     assert (
         result.stdout.strip()
         .splitlines()[-1]
@@ -131,3 +144,15 @@ def test_denied_mailbox_fails_in_one_line_and_keeps_the_previous_file(graph, tmp
     assert "Mail.Read" in last
     assert DEFAULT_TOKEN not in result.stderr + result.stdout
     assert path.read_bytes() == before
+
+
+def test_an_observed_time_without_its_offset_is_one_line(graph, tmp_path):
+    path = tmp_path / "graph.duckdb"
+    env = {**graph_env(graph, tmp_path), "MAILKPI_OBSERVED_AT": "2026-11-16 12:00"}
+    result = run_mailkpi("build", "--duckdb", str(path), env=env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "mailkpi: MAILKPI_OBSERVED_AT: '2026-11-16 12:00' is not an instant with its offset, "
+        "like 2026-05-18T01:00:00Z"
+    )
+    assert not path.exists()

@@ -42,6 +42,25 @@ ui.table(
     },
 )
 
+st.subheader("Automation rules without headers")
+st.caption(
+    "Counted inbound messages Graph returned without their internet headers: only the "
+    "sender and subject rules could tell automated mail among them (Mail.ReadBasic.All, "
+    "or copies Graph sent without headers; see docs/graph-setup.md)."
+)
+ui.table(
+    queries.classified_without_headers(db, scope),
+    "classified_without_headers",
+    column_config={
+        "mailbox_address": "Mailbox",
+        "inbound_counted": st.column_config.NumberColumn("Inbound counted"),
+        "without_headers": st.column_config.NumberColumn("Without headers"),
+        "share_without_headers": st.column_config.NumberColumn(
+            "Share without headers", format="percent"
+        ),
+    },
+)
+
 st.subheader("Messages left out, by rule")
 excluded = queries.excluded_by_rule(db, scope)
 if excluded.empty:

@@ -47,7 +47,8 @@ unknown as (
         '{{ column }}' as column_name,
         {{ column }} as named
     from {{ ref(mart) }}
-    where {{ column }} not in (select {{ known }}.named from {{ known }})
+    -- `not in` an empty list is true even for a null: a team without agents names none
+    where {{ column }} is not null and {{ column }} not in (select {{ known }}.named from {{ known }})
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -12,6 +12,7 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from mailkpi.config import Config
 
 from .auth import MsGraphCredentials, check_base_url, describe, graph_client
+from .errors import MailboxNotFound
 from .helpers import GraphSession, LoopThread
 from .settings import (
     DEFAULT_BASE_URL,
@@ -91,10 +92,11 @@ def msgraph_source(
                 max_retry_wait=max_retry_wait_seconds,
                 max_concurrency=MAX_CONCURRENT_REQUESTS,
             )
+            skipped: list[MailboxNotFound] = []
             for mailbox in config.mailboxes:
                 for store in mailbox.stores:
                     is_agent_store = store != mailbox.address
-                    yield from StoreReader(
+                    reader = StoreReader(
                         loop=loop,
                         session=session,
                         observed_at=observed_at,
@@ -104,7 +106,19 @@ def msgraph_source(
                         sent_items_only=is_agent_store and mailbox.kind == "shared_mailbox",
                         excluded=mailbox.folders.excluded,
                         rounds=rounds.setdefault(f"{mailbox.address}|{store}", {}),
-                    ).run()
+                    )
+                    try:
+                        yield from reader.run()
+                    except MailboxNotFound as unreadable:
+                        # the others are read; this one keeps its links for the next run
+                        log.warning("skipped %s", unreadable)
+                        skipped.append(unreadable)
+            stores = sum(len(m.stores) for m in config.mailboxes)
+            if skipped and len(skipped) == stores:
+                raise MailboxNotFound(
+                    "; ".join(str(s) for s in skipped)
+                    + ("" if stores == 1 else f" (none of the {stores} mailboxes could be read)")
+                )
         finally:
             loop.close()
 

@@ -22,7 +22,9 @@ class GraphAccessDenied(GraphError):
 
 
 class MailboxNotFound(GraphError):
-    """404 ErrorInvalidUser: no mailbox at this address (a distribution list, a typo)."""
+    """404 about the mailbox: none at this address (ErrorInvalidUser: a distribution list, a
+    typo), or none Graph can serve (MailboxNotEnabledForRESTAPI). The run skips it and reads
+    the other mailboxes."""
 
 
 class GraphThrottled(GraphError):

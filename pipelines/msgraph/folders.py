@@ -5,7 +5,9 @@ subtrees; for each large folder still to be read, whether its first round may us
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from msgraph.generated.users.item.mail_folders.item.mail_folder_item_request_builder import (
     MailFolderItemRequestBuilder,
@@ -15,10 +17,11 @@ from msgraph.generated.users.item.mail_folders.mail_folders_request_builder impo
 )
 
 from .batch import batch_get
-from .errors import FolderGone
+from .errors import FolderGone, MailboxNotFound
 from .helpers import GraphSession
 from .settings import FILTER_CAP, WELL_KNOWN_FOLDERS
 
+T = TypeVar("T")
 FOLDER_PAGE = 100
 _FIELDS = ["id", "displayName", "parentFolderId", "childFolderCount", "totalItemCount"]
 
@@ -67,8 +70,11 @@ async def discover(
     excluded_keys = {_key(name) for name in excluded}
     user = session.client.users.by_user_id(store)
     if sent_items_only:
-        data = await _get_folder(
-            session, who, store, user.mail_folders.by_mail_folder_id("sentitems"), _FIELDS
+        data = await _of_the_mailbox(
+            who,
+            _get_folder(
+                session, who, store, user.mail_folders.by_mail_folder_id("sentitems"), _FIELDS
+            ),
         )
         name = data["displayName"]
         fits = True
@@ -88,7 +94,7 @@ async def discover(
                 fits,
             )
         ]
-    tree = await _tree(session, who, store)
+    tree = await _of_the_mailbox(who, _tree(session, who, store))
     # One batch: the well-known names (v1.0 folders do not carry theirs) and the counts.
     requests = {
         f"wk:{name}": _get_folder_request(
@@ -130,6 +136,15 @@ async def discover(
         found.append(folder)
         parents[folder.id] = folder
     return found
+
+
+async def _of_the_mailbox(who: str, request: Awaitable[T]) -> T:
+    """A request for the mailbox's own folders: a 404 means no mailbox Graph can read."""
+    try:
+        return await request
+    except FolderGone as gone:
+        code = gone.args[0] if gone.args and gone.args[0] else "HTTP 404"
+        raise MailboxNotFound(f"{who}: no mailbox Graph can read ({code})") from None
 
 
 def _needs_count(data: dict, synced: set[str]) -> bool:
@@ -204,6 +219,16 @@ async def _list(session, who, store, first, with_url) -> list[dict]:
         )
         items.extend(page.get("value", []))
     return items
+
+
+async def folder_exists(session: GraphSession, who: str, store: str, folder_id: str) -> bool:
+    """Whether Graph still has the folder (one GET; 404 means no)."""
+    builder = session.client.users.by_user_id(store).mail_folders.by_mail_folder_id(folder_id)
+    try:
+        await _get_folder(session, who, store, builder, ["id"])
+    except FolderGone:
+        return False
+    return True
 
 
 def _get_folder_request(

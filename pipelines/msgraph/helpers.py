@@ -10,6 +10,8 @@ mailbox and keep at most 4 requests in flight per mailbox.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import inspect
 import json
 import random
@@ -40,6 +42,21 @@ from .settings import RESYNC_CODES
 
 ERROR_MAP: dict[str, Any] = {"XXX": ODataError}
 RETRY_STATUSES = frozenset({429, 503, 504})
+TIMEOUT_STATUSES = frozenset({503, 504})  # a smaller page may succeed where this one failed
+# 404 codes about the mailbox, not a folder or an item: an address without a mailbox (a
+# distribution list, a typo), and a mailbox Graph cannot serve (unlicensed, inactive,
+# soft-deleted, or on-premises): "The mailbox is either inactive, soft-deleted, or is hosted
+# on-premise." (microsoft-graph-docs-contrib issues 405, 717)
+MAILBOX_CODES = {
+    "errorinvaliduser": (
+        "no mailbox at this address (ErrorInvalidUser): a distribution list has none; set "
+        "kind: distribution_list with its agents in mailkpi.yml"
+    ),
+    "mailboxnotenabledforrestapi": (
+        "not reachable with REST (MailboxNotEnabledForRESTAPI): the mailbox is unlicensed, "
+        "inactive, soft-deleted or on-premises; see docs/graph-setup.md"
+    ),
+}
 
 
 class LoopThread:
@@ -77,12 +94,21 @@ class GraphSession:
         self._waited: Counter[str] = Counter()
         self._slots: dict[str, asyncio.Semaphore] = {}
 
-    def config(self, query: Any = None, *, paged: bool = False) -> RequestConfiguration:
-        """Request options for one request; `paged` adds the Prefer headers of delta pages."""
+    def config(
+        self,
+        query: Any = None,
+        *,
+        paged: bool = False,
+        page_size: int | None = None,
+        immutable_ids: bool = False,
+    ) -> RequestConfiguration:
+        """Request options for one request; `paged` adds the Prefer headers of delta pages
+        (`page_size`, default the session's), `immutable_ids` the id preference alone."""
         config = RequestConfiguration(query_parameters=query)
         config.options = [RetryHandlerOption(max_retries=0, should_retry=False)]
         if paged:
-            config.headers.add("Prefer", f"odata.maxpagesize={self.page_size}")
+            config.headers.add("Prefer", f"odata.maxpagesize={page_size or self.page_size}")
+        if paged or immutable_ids:
             config.headers.add("Prefer", 'IdType="ImmutableId"')
         return config
 
@@ -91,11 +117,13 @@ class GraphSession:
         who: str,
         store: str,
         request: Callable[[], RequestInformation | Awaitable[RequestInformation]],
+        on_timeout: Callable[[], None] | None = None,
     ) -> dict:
         """Send the request built by `request` (fresh per attempt) and return its JSON body.
 
         `who` names the mailbox in error messages; `store` is the mailbox the request
-        reads, for the concurrency limit and the request count.
+        reads, for the concurrency limit and the request count. `on_timeout` is called
+        before the retry of a 503/504, to make the next attempt smaller.
         """
         slots = self._slots.setdefault(store, asyncio.Semaphore(self.max_concurrency))
         attempt = 0
@@ -116,6 +144,8 @@ class GraphSession:
                         raise translate(status, *_code(error), who) from None
                     delay = retry_after(error.response_headers) or backoff(attempt)
                     reason = f"HTTP {status}"
+                    if status in TIMEOUT_STATUSES and on_timeout:
+                        on_timeout()
                 except (httpx.TransportError, json.JSONDecodeError) as error:
                     delay = backoff(attempt)
                     reason = type(error).__name__
@@ -138,15 +168,32 @@ def backoff(attempt: int) -> float:
 
 
 def retry_after(headers) -> float | None:
-    """Seconds of a Retry-After header, from any mapping of header names to values."""
-    headers = headers or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
+    """Seconds to wait by a Retry-After header, from any mapping of header names to values.
+
+    Retry-After is seconds or an HTTP date (RFC 9110 10.2.3); a date counts from the
+    answer's own Date header where there is one (the server's clock, not this machine's),
+    and a date already past gives 0 (the caller then backs off as without one).
+    """
+    value, date = _header(headers, "retry-after"), _header(headers, "date")
+    if value is None:
         return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        until = email.utils.parsedate_to_datetime(value)
+        now = email.utils.parsedate_to_datetime(date) if date else dt.datetime.now(dt.UTC)
+    except (TypeError, ValueError):
+        return None
+    return max((until - now).total_seconds(), 0.0)
+
+
+def _header(headers, name: str) -> str | None:
+    value = next((v for k, v in (headers or {}).items() if k.lower() == name), None)
+    if isinstance(value, list | tuple | set):
+        value = next(iter(value), None)
+    return str(value) if value is not None else None
 
 
 def _code(error: APIError) -> tuple[str, str]:
@@ -173,11 +220,8 @@ def translate(status: int, code: str, message: str, who: str) -> Exception:
             "Mail.ReadBasic.All) application permission for this mailbox, or the signed-in "
             "user Full Access and Mail.Read.Shared; see docs/graph-setup.md"
         )
-    if status == 404 and code == "ErrorInvalidUser":
-        return MailboxNotFound(
-            f"{who}: no mailbox at this address (ErrorInvalidUser): a distribution list has "
-            "none; set kind: distribution_list with its agents in mailkpi.yml"
-        )
+    if status == 404 and code.lower() in MAILBOX_CODES:
+        return MailboxNotFound(f"{who}: {MAILBOX_CODES[code.lower()]}")
     if status == 404:
         return FolderGone(code)
     return GraphRequestFailed(f"{who}: Graph answered HTTP {status} ({code}): {message}")

@@ -23,6 +23,9 @@ from typing import Any, NamedTuple
 from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (
     DeltaRequestBuilder,
 )
+from msgraph.generated.users.item.messages.item.message_item_request_builder import (
+    MessageItemRequestBuilder,
+)
 
 from pipelines.common.messages import (
     COLUMNS,
@@ -34,13 +37,25 @@ from pipelines.common.messages import (
 )
 from pipelines.common.tables import folders_table, sync_runs_table
 
-from .errors import FolderGone, GraphRequestFailed, SyncStateExpired
-from .folders import MailFolder, discover, lookback_filter
+from .batch import batch_get
+from .errors import (
+    FolderGone,
+    GraphAccessDenied,
+    GraphRequestFailed,
+    GraphThrottled,
+    SyncStateExpired,
+)
+from .folders import MailFolder, discover, folder_exists, lookback_filter
 from .helpers import GraphSession, LoopThread
-from .settings import FILTER_CAP, MESSAGE_FIELDS, PROGRESS_EVERY_SECONDS, ROWS_PER_TABLE
+from .settings import (
+    FILTER_CAP,
+    MESSAGE_FIELDS,
+    PROGRESS_EVERY_SECONDS,
+    ROWS_PER_TABLE,
+)
 
 log = logging.getLogger("mailkpi.msgraph")
-MAX_RESTARTS = 3  # of one folder's round within a run, after 410s
+MAX_RESTARTS = 3  # of one folder's round within a run, after 410s or a transient 404
 _END = object()
 
 
@@ -79,6 +94,10 @@ class StoreReader:
         self.sent_items_only, self.excluded = sent_items_only, excluded
         self.rounds = rounds  # folder id -> {delta_link, since, filtered, synced_at}
         self.counts: Counter[str] = Counter()
+        self._started = time.monotonic()
+        self._removed: dict[tuple[str, str], dict[str, Any]] = {}  # (folder, message) -> row
+        self._present: set[str] = set()  # messages this run observed in a folder
+        self.fields = MESSAGE_FIELDS  # without internetMessageHeaders once Graph refused them
         self._requests_before = session.requests[store]
         self._queue: queue.Queue = queue.Queue(maxsize=32)
         self._stop = threading.Event()
@@ -128,13 +147,22 @@ class StoreReader:
             .messages.delta
         )
         restarts = 0
+        size = [self.session.page_size]
+
+        def smaller() -> None:  # 503/504 on a page: ask the retry for half as many messages
+            size[0] = max(size[0] // 2, 1)
+
         while True:
             initial = link is None
             try:
                 url, full = link, 0
+                asked_headers = "internetMessageHeaders" in self.fields
                 while True:
                     page = await self.session.send(
-                        self.who, self.store, self._request(delta, url, since, filtered)
+                        self.who,
+                        self.store,
+                        self._request(delta, url, since, filtered, size),
+                        on_timeout=smaller,
                     )
                     items = page.get("value") or []
                     full += sum(1 for i in items if isinstance(i, dict) and "@removed" not in i)
@@ -170,21 +198,57 @@ class StoreReader:
                 if prior is not None:
                     await self._put(("resync", folder.id))
                 link = None
+            except GraphAccessDenied:
+                # Under Mail.ReadBasic.All a $select naming internetMessageHeaders can be
+                # refused: the first request of a round is asked again without them.
+                if url is not None or not asked_headers:
+                    raise
+                if "internetMessageHeaders" in self.fields:  # once, for all rounds
+                    self.fields = tuple(f for f in self.fields if f != "internetMessageHeaders")
+                    log.warning(
+                        "%s: Graph refused internetMessageHeaders (Mail.ReadBasic.All?): read "
+                        "without them, automated mail is found by sender and subject only",
+                        self.who,
+                    )
+                continue
             except FolderGone:
+                # Deleted between discovery and its round (ErrorItemNotFound,
+                # ErrorSyncFolderNotFound), or a 404 of a moment: only a folder Graph no
+                # longer has is closed; one still there is read again from its link.
+                restarts += 1
+                if await folder_exists(self.session, self.who, self.store, folder.id):
+                    if restarts > MAX_RESTARTS:
+                        raise GraphRequestFailed(
+                            f"{self.who}: Graph kept answering 404 for folder {folder.path}, "
+                            "which exists; run again later"
+                        ) from None
+                    self.counts["retried_404"] += 1
+                    continue
                 await self._put(("gone", folder.id))
                 return
 
-    def _request(self, delta: DeltaRequestBuilder, url: str | None, since: str, filtered: bool):
+    def _request(
+        self,
+        delta: DeltaRequestBuilder,
+        url: str | None,
+        since: str,
+        filtered: bool,
+        size: list[int],
+    ):
+        """The request of one delta page, built afresh per attempt with the page size then
+        current (`size[0]`)."""
         session = self.session
         if url:  # next and delta links carry the query options already
             return lambda: delta.with_url(url).to_get_request_information(
-                session.config(paged=True)
+                session.config(paged=True, page_size=size[0])
             )
         query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
-            select=list(MESSAGE_FIELDS),
+            select=list(self.fields),
             filter=lookback_filter(since) if filtered else None,
         )
-        return lambda: delta.to_get_request_information(session.config(query, paged=True))
+        return lambda: delta.to_get_request_information(
+            session.config(query, paged=True, page_size=size[0])
+        )
 
     # --- consumer: in dlt's extract thread -----------------------------------------
 
@@ -195,13 +259,18 @@ class StoreReader:
         quarantined: list[dict[str, Any]] = []
         seen: dict[str, set[int]] = {}
         resynced: set[str] = set()
-        read_folders = 0
+        finished: dict[str, dict[str, Any] | None] = {}  # folder -> new round state; None: closed
+        readable: set[str] = set()
+        cut_short: GraphThrottled | None = None
         last_progress = started
         try:
             while True:
                 message = self._queue.get()
                 kind = message[0]
                 if kind == "error":
+                    if isinstance(message[1], GraphThrottled) and finished:
+                        cut_short = message[1]  # keep what was read; say how far it got
+                        break
                     raise message[1]
                 if kind == "end":
                     future.result()
@@ -210,21 +279,20 @@ class StoreReader:
                     folders: list[MailFolder] = message[1]
                     yield Item("mail_folders", folders_table(self._folder_rows(folders)))
                     readable = {f.id for f in folders if not f.is_excluded}
-                    read_folders = len(readable)
                     for folder_id in [f for f in self.rounds if f not in readable]:
                         rows.append(self._resync_marker(folder_id))  # gone or now excluded
-                        del self.rounds[folder_id]
+                        finished[folder_id] = None
                 elif kind == "page":
                     _, folder_id, items, synced_before, cutoff = message
                     self._rows(items, folder_id, synced_before, cutoff, rows, quarantined, seen)
                 elif kind == "done":
-                    self.rounds[message[1]] = message[2]
+                    finished[message[1]] = message[2]
                 elif kind in ("resync", "gone") and message[1] not in resynced:
                     resynced.add(message[1])
                     self.counts["resyncs"] += 1
                     rows.append(self._resync_marker(message[1]))
                     if kind == "gone":
-                        self.rounds.pop(message[1], None)
+                        finished[message[1]] = None
                 if len(rows) >= ROWS_PER_TABLE:
                     yield Item("message_observations", observations_table(rows))
                     rows = []
@@ -240,9 +308,27 @@ class StoreReader:
             self._stop.set()
             if not future.done():
                 future.cancel()
+        if cut_short is None:
+            rows += self._checked_removals(readable, quarantined)
+        else:  # no budget left to check removals: those folders are read again next time
+            for folder_id, _ in self._removed:
+                finished.pop(folder_id, None)
+            log.warning(
+                "%s; kept the %d of %d folders read in full, the others are read again next run",
+                cut_short,
+                sum(1 for state in finished.values() if state is not None),
+                len(readable),
+            )
         yield Item("message_observations", observations_table(rows))
         yield Item("quarantined_items", quarantine_table(quarantined))
-        yield Item("sync_runs", sync_runs_table([self._sync_run(read_folders)]))
+        yield Item("sync_runs", sync_runs_table([self._sync_run(len(readable))]))
+        # The rounds' new links only now that all their rows are handed on: a store that
+        # fails half-way keeps its previous links and is read again from them next time.
+        for folder_id, state in finished.items():
+            if state is None:
+                self.rounds.pop(folder_id, None)
+            else:
+                self.rounds[folder_id] = state
         log.info(
             "%s: %d new, %d changed, %d removed, %d quarantined, %d resyncs; %d folders, "
             "%d requests, %.1f s",
@@ -252,10 +338,78 @@ class StoreReader:
             self.counts["removed"],
             self.counts["quarantined"],
             self.counts["resyncs"],
-            read_folders,
+            len(readable),
             self.requests,
             time.monotonic() - started,
         )
+        if self.counts["checked"]:
+            log.info(
+                "%s: %d removed copies seen in no other folder checked: %d still in their "
+                "folder, %d found in another, the rest gone",
+                self.who,
+                self.counts["checked"],
+                self.counts["kept"],
+                self.counts["found"],
+            )
+
+    def _checked_removals(
+        self, readable: set[str], quarantined: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The run's `@removed` rows, each checked if this run saw its message nowhere else.
+
+        With immutable ids a message moved A->B->A between two rounds is reported removed
+        from A and not added anywhere, and a move can show in neither folder's round; Graph
+        is asked where such a message is (one `$batch` per 20): still in its folder, the
+        removal is dropped; in another folder read here, it is observed there from this
+        answer; 404, it is gone.
+        """
+        removed, self._removed = self._removed, {}
+        unexplained = {key: row for key, row in removed.items() if key[1] not in self._present}
+        out = [row for key, row in removed.items() if key not in unexplained]
+        if unexplained:
+            self.counts["checked"] += len(unexplained)
+            found = self.loop.submit(self._locate({m for _, m in unexplained})).result()
+            placed: set[str] = set()
+            for (folder_id, message_id), row in unexplained.items():
+                body = found.get(message_id) or {}
+                where = body.get("parentFolderId")
+                if where == folder_id:
+                    self.counts["kept"] += 1
+                    continue
+                out.append(row)
+                if where in readable and message_id not in placed:
+                    placed.add(message_id)
+                    self.counts["found"] += 1
+                    out += self._observed(body, where, quarantined)
+        self.counts["removed"] += sum(1 for row in out if row["is_removed"])
+        return out
+
+    async def _locate(self, ids: set[str]) -> dict[str, dict[str, Any] | None]:
+        messages = self.session.client.users.by_user_id(self.store).messages
+        query = MessageItemRequestBuilder.MessageItemRequestBuilderGetQueryParameters(
+            select=list(self.fields)
+        )
+        config = self.session.config(query, immutable_ids=True)
+        return await batch_get(
+            self.session,
+            self.who,
+            self.store,
+            {i: messages.by_message_id(i).to_get_request_information(config) for i in sorted(ids)},
+        )
+
+    def _observed(self, item, folder_id: str, quarantined: list[dict[str, Any]]) -> list[dict]:
+        where = {
+            "observed_at": self.observed_at,
+            "mailbox_address": self.mailbox_address,
+            "store_address": self.store,
+            "folder_id": folder_id,
+        }
+        try:
+            return [observation_row(item, **where)]
+        except MalformedMessage as error:
+            quarantined.append(quarantine_row(item, str(error), **where))
+            self.counts["quarantined"] += 1
+            return []
 
     @property
     def requests(self) -> int:
@@ -287,10 +441,12 @@ class StoreReader:
             if fingerprint in seen_here:  # the same item twice within this run
                 continue
             seen_here.add(fingerprint)
+            if row["is_removed"]:  # handed on once the run is read (_checked_removals)
+                self._removed[(folder_id, row["message_id"])] = row
+                continue
+            self._present.add(row["message_id"])
             rows.append(row)
-            if row["is_removed"]:
-                self.counts["removed"] += 1
-            elif before is None or (
+            if before is None or (
                 row["created_date_time"] is not None and row["created_date_time"] >= before
             ):
                 self.counts["new"] += 1
@@ -329,7 +485,9 @@ class StoreReader:
     def _sync_run(self, folders: int) -> dict[str, Any]:
         return {
             "run_started_at": self.observed_at,
-            "run_finished_at": dt.datetime.now(dt.UTC),
+            # on the run's clock, which a replay or a test may set (observed_at)
+            "run_finished_at": self.observed_at
+            + dt.timedelta(seconds=time.monotonic() - self._started),
             "source": "graph",
             "mailbox_address": self.mailbox_address,
             "store_address": self.store,

@@ -142,7 +142,9 @@ LOCAL_MESSAGE_COLUMNS = ("message_date", "received_date", "received_hour", "rece
                          "received_hours_slot", "is_received_outside_hours",
                          "sent_date")  # fmt: skip
 AUDIT_COLUMNS = (*MESSAGE_COLUMNS, "store_address", "is_counted", "excluded_reason",
-                 "thread_sequence", "turn_number")  # fmt: skip
+                 "thread_sequence", "turn_number", "has_headers")  # fmt: skip
+# has_headers: T2's inbound messages came without internetMessageHeaders (as under
+# Mail.ReadBasic.All), every other message with them
 NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
     ("T1", ts(25, 9, 5), "inbound", "mailer@fabrikam.com", "Inbox", "automated_subject"),
     ("T3", ts(30, 9), "outbound", "bob@contoso.com", "Drafts", "draft"),
@@ -194,12 +196,13 @@ def _audit() -> list[tuple]:
     for message in counted:
         box, conv = message[:2]
         sequence[conv] = sequence.get(conv, 0) + 1
-        rows.append((*message, box, True, None, sequence[conv], None))
+        has_headers = message[3] == "outbound" or conv != "T2"
+        rows.append((*message, box, True, None, sequence[conv], None, has_headers))
     mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
     for i, (conv, at, direction, sender, folder, reason) in enumerate(NOT_COUNTED):
         rows.append((mailbox[conv], conv, f"<skip-{i}@x>", direction, sender, None, at, at,
                      folder, sender, at, f"Automatic reply: {subjects[conv]}", 1, mailbox[conv],
-                     False, reason, None, None))  # fmt: skip
+                     False, reason, None, None, True))  # fmt: skip
     return rows
 
 

@@ -233,10 +233,22 @@ def test_data_quality_loads_exclusions_and_anomalies(open_app):
     assert loads.loc["support@contoso.com", "messages_new"] == 4  # the 31 Mar load
     assert loads.loc["support@contoso.com", "loads"] == 2
     assert loads.loc["sales@contoso.com", "store_address"] == "dave@contoso.com"
-    excluded = at.dataframe[2].value.set_index("excluded_reason")
+    # the fixture's T2 (support) arrived twice from the customer without headers
+    headerless = at.dataframe[2].value.set_index("mailbox_address")
+    assert headerless["without_headers"].to_dict() == {
+        "sales@contoso.com": 0,
+        "support@contoso.com": 2,
+    }
+    assert (headerless["share_without_headers"] * headerless["inbound_counted"]).round(
+        6
+    ).to_dict() == {
+        "sales@contoso.com": 0,
+        "support@contoso.com": 2,
+    }
+    excluded = at.dataframe[3].value.set_index("excluded_reason")
     assert excluded["messages"].to_dict() == {"automated_subject": 1, "draft": 1}
-    assert at.dataframe[4].value["reason"].tolist() == ["sentDateTime in year 9999"]
-    anomalies = at.dataframe[5].value
+    assert at.dataframe[5].value["reason"].tolist() == ["sentDateTime in year 9999"]
+    anomalies = at.dataframe[6].value
     assert anomalies["conversation_id"].tolist() == ["T4"]  # the Send As reply
 
 

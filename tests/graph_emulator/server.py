@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import json
 import re
 import secrets
@@ -43,6 +44,9 @@ from .mailstore import (
 )
 
 DEFAULT_TOKEN = "emulator-access-token"
+# The tenant's clock until a test sets its own: never the machine's, so no test depends on
+# the day it runs.
+DEFAULT_NOW = dt.datetime(2026, 5, 18, 12, 0, tzinfo=dt.UTC)
 FILTER_CAP = 5000
 MAX_PAGE_SIZE = 1000
 BATCH_LIMIT = 20  # requests in one JSON batch
@@ -66,6 +70,8 @@ _ROUTES = [
         ),
     ),
 ]
+# GET /users/{id}/messages/{id}: one message wherever it is in the mailbox (message-get).
+_MESSAGE = re.compile(r"^/users/(?P<user>[^/]+)/messages/(?P<mid>[^/]+)$", re.I)
 _FILTER = re.compile(r"^\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$", re.I)
 
 
@@ -74,8 +80,9 @@ class Fault:
     status: int
     code: str
     times: int
-    retry_after: int | None
+    retry_after: int | dt.datetime | None  # seconds, or an instant sent as an HTTP date
     match: str | None
+    above_page_size: int | None = None  # only delta pages asking for more than this many
 
 
 @dataclass
@@ -104,7 +111,9 @@ class LoggedRequest:
 
 
 class GraphError(Exception):
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: int | dt.datetime | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
@@ -112,12 +121,23 @@ class GraphError(Exception):
 class GraphEmulator:
     """Mailboxes -> folders -> messages, served over HTTP; methods change them for tests."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, filter_cap: int = FILTER_CAP):
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        filter_cap: int = FILTER_CAP,
+        now: dt.datetime = DEFAULT_NOW,
+    ):
         self.token = token
         self.filter_cap = filter_cap
+        # "Now" in the tenant: default receivedDateTime, lastModifiedDateTime of a change,
+        # the Date header and an error's innerError date. Tests set and advance it.
+        self.now = now
         self.mailboxes: dict[str, Mailbox] = {}
         self.distribution_lists: set[str] = set()
         self.denied: set[str] = set()
+        self.rest_disabled: set[str] = set()
+        self.read_basic: dict[str, str] = {}  # mailbox -> "withhold" | "refuse" (headers)
+        self._hooks: list[tuple[str, Callable[[], None]]] = []
         self.requests: list[LoggedRequest] = []  # HTTP requests, a $batch counted once
         self.batch_items: list[LoggedRequest] = []  # the requests inside each $batch
         self.max_in_flight: Counter[str] = Counter()
@@ -177,6 +197,35 @@ class GraphEmulator:
         """The app is scoped away from this mailbox: 403 ErrorAccessDenied."""
         self.denied.add(address.lower())
 
+    def disable_rest(self, address: str, enabled: bool = False) -> None:
+        """The mailbox is unlicensed, inactive, soft-deleted or on-premises: every request
+        for it answers 404 MailboxNotEnabledForRESTAPI (microsoft-graph-docs-contrib issues
+        405 and 717; the message is Graph's own)."""
+        with self._lock:
+            (self.rest_disabled.discard if enabled else self.rest_disabled.add)(address.lower())
+
+    def grant_read_basic(self, address: str, headers: str = "withhold") -> None:
+        """The app holds Mail.ReadBasic.All only: internetMessageHeaders come back absent
+        (`withhold`), or a $select naming them is refused with 403 (`refuse`); tenants report
+        both (microsoft-graph-docs issues 2716, 18761)."""
+        self.read_basic[address.lower()] = headers
+
+    def on_request(self, match: str, action: Callable[[], None]) -> None:
+        """Run `action` once, just before answering the first request whose path and query
+        contain `match`: a change in the tenant between two requests of one run."""
+        with self._lock:
+            self._hooks.append((match, action))
+
+    def rename_folder(self, address: str, folder: str, name: str) -> None:
+        with self._lock:
+            self.mailboxes[address.lower()].folder(folder).display_name = name
+
+    def move_folder(self, address: str, folder: str, parent: str) -> None:
+        """A folder moved under another parent keeps its id and its messages."""
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            mailbox.folder(folder).parent_id = mailbox.folder(parent).id
+
     def add_folder(self, address: str, name: str, parent: str | None = None) -> str:
         mailbox = self.mailboxes[address.lower()]
         parent_id = mailbox.folder(parent).id if parent else mailbox.root_id
@@ -213,14 +262,19 @@ class GraphEmulator:
         internet_message_id: str | None = None,
         from_address: str | None = None,
         is_draft: bool = False,
+        with_headers: bool = True,
     ) -> str:
-        """A message in a folder; returns its immutable id."""
+        """A message in a folder; returns its immutable id.
+
+        `with_headers=False`: Graph returns no internetMessageHeaders for it, as it often
+        does for Sent Items copies (microsoft-graph-docs issues 2716, 18761).
+        """
         data = message_data(
             subject=subject,
             sender=sender,
             to=to if to is not None else [address],
             cc=cc or [],
-            received=received or dt.datetime.now(dt.UTC),
+            received=received or self.now,
             categories=categories or [],
             headers=headers,
             conversation_id=conversation_id,
@@ -228,6 +282,8 @@ class GraphEmulator:
             from_address=from_address,
             is_draft=is_draft,
         )
+        if not with_headers:
+            del data["internetMessageHeaders"]
         return self._insert(address, folder, data, raw=False)
 
     def add_raw_message(self, address: str, folder: str, payload: dict[str, Any]) -> str:
@@ -246,16 +302,54 @@ class GraphEmulator:
             self._event(mailbox, target.id, message, "full")
         return message.immutable_id
 
-    def move(self, address: str, message_id: str, folder: str) -> None:
+    def move(
+        self,
+        address: str,
+        message_id: str,
+        folder: str,
+        *,
+        announced: bool = True,
+        new_immutable_id: bool = False,
+    ) -> str:
+        """Move a message; returns its immutable id afterwards.
+
+        `announced=False`: the move shows only as `@removed` in the old folder, and the
+        new folder's delta never reports the message (Microsoft Q&A 1257719, "Inconsistent
+        Graph API Exchange results between immutable and regular ids"); concurrent folder
+        rounds can likewise see a move in neither folder. `new_immutable_id`: desktop
+        Outlook has been reported to give a moved message a new id even with ImmutableId
+        (microsoft-graph-docs-contrib issue 1208); internetMessageId stays.
+        """
         mailbox = self.mailboxes[address.lower()]
         with self._lock:
             message = mailbox.messages[message_id]
             target = mailbox.folder(folder)
             self._event(mailbox, message.folder_id, message, "removed")
+            if new_immutable_id:
+                del mailbox.messages[message_id]
+                message.immutable_id = new_id("AAMkimm")
+                mailbox.messages[message.immutable_id] = message
             message.folder_id = target.id
             message.rest_id = new_id("AAMkrest")  # ids change on a move
             self._touch(message)
-            self._event(mailbox, target.id, message, "full")
+            if announced:
+                self._event(mailbox, target.id, message, "full")
+            return message.immutable_id
+
+    def move_out_and_back(self, address: str, message_id: str, via: str) -> None:
+        """A→B→A between two rounds: with immutable ids Graph reports the message
+        `@removed` in A and does not add it again anywhere (microsoft-graph-docs-contrib
+        issue 72), though it is back in A."""
+        mailbox = self.mailboxes[address.lower()]
+        with self._lock:
+            message = mailbox.messages[message_id]
+            home, stop = message.folder_id, mailbox.folder(via)
+            self._event(mailbox, home, message, "removed")
+            self._event(mailbox, stop.id, message, "full")
+            self._event(mailbox, stop.id, message, "removed")
+            message.rest_id = new_id("AAMkrest")
+            self._touch(message)
+            message.folder_id = home
 
     def categorize(
         self, address: str, message_id: str, categories: list[str], partial: bool = True
@@ -289,12 +383,22 @@ class GraphEmulator:
         code: str,
         *,
         times: int = 1,
-        retry_after: int | None = None,
+        retry_after: int | dt.datetime | None = None,
         match: str | None = None,
+        above_page_size: int | None = None,
     ) -> None:
-        """The next `times` requests (whose path and query contain `match`) fail so."""
+        """The next `times` requests (whose path and query contain `match`) fail so.
+
+        `retry_after`: seconds, or an instant sent as an HTTP date; both are Retry-After's
+        forms (RFC 9110 10.2.3), Graph's throttling guidance says only "a suggested wait
+        time" (learn.microsoft.com/graph/throttling). `above_page_size`: only delta pages
+        asking for more messages than this fail, as a page of hundreds of full messages
+        may time out (HTTP 504) where a smaller one does not (user-list-messages:
+        "Fine-tune ... $top ... may trigger the gateway timeout"; microsoft-graph-docs
+        issue 5853).
+        """
         with self._lock:
-            self._faults.append(Fault(status, code, times, retry_after, match))
+            self._faults.append(Fault(status, code, times, retry_after, match, above_page_size))
 
     def request_count(self, mailbox: str | None = None) -> int:
         return sum(1 for r in self.requests if mailbox is None or r.mailbox == mailbox)
@@ -307,21 +411,29 @@ class GraphEmulator:
             Event(self._seq, message.immutable_id, kind, message.rest_id)
         )
 
-    @staticmethod
-    def _touch(message: Message) -> None:
+    def _touch(self, message: Message) -> None:
         if not message.raw:
-            message.data["lastModifiedDateTime"] = dt.datetime.now(dt.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
+            message.data["lastModifiedDateTime"] = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
             message.data["changeKey"] = uuid.uuid4().hex[:20]
 
-    def _fault_for(self, target: str) -> Fault | None:
+    def _fault_for(self, target: str, page_size: int | None) -> Fault | None:
         with self._lock:
             for fault in self._faults:
+                if fault.above_page_size is not None and (
+                    page_size is None or page_size <= fault.above_page_size
+                ):
+                    continue
                 if fault.times > 0 and (fault.match is None or fault.match in target):
                     fault.times -= 1
                     return fault
         return None
+
+    def _run_hooks(self, target: str) -> None:
+        with self._lock:
+            due = [hook for hook in self._hooks if hook[0] in target]
+            self._hooks = [hook for hook in self._hooks if hook not in due]
+        for _, action in due:
+            action()
 
     def _mailbox(self, user: str) -> Mailbox:
         address = unquote(user).strip("'").lower()
@@ -332,6 +444,12 @@ class GraphEmulator:
         mailbox = self.mailboxes.get(address)
         if mailbox is None:
             raise GraphError(404, "ErrorInvalidUser", f"The requested user '{address}' is invalid.")
+        if address in self.rest_disabled:
+            raise GraphError(
+                404,
+                "MailboxNotEnabledForRESTAPI",
+                "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+            )
         return mailbox
 
     def _folder(self, mailbox: Mailbox, match: re.Match) -> Folder:
@@ -351,10 +469,14 @@ class GraphEmulator:
         self, path: str, query: dict[str, str], prefer: str
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Answer one GET: (JSON body, extra response headers)."""
+        if single := _MESSAGE.match(path):
+            query = self._basic_select(self._mailbox(single["user"]), query)
+            return self._message(single, query, prefer), {}
         name, match = next(((n, p.match(path)) for n, p in _ROUTES if p.match(path)), ("", None))
         if match is None:
             raise GraphError(400, "BadRequest", f"Resource not found for the segment '{path}'.")
         mailbox = self._mailbox(match["user"])
+        query = self._basic_select(mailbox, query)
         with self._lock:
             if name == "folders":
                 return self._folder_page(
@@ -368,6 +490,34 @@ class GraphEmulator:
             if name == "messages":
                 return self._message_page(mailbox, folder, query, path, prefer), {}
             return self._delta_page(mailbox, folder, query, prefer)
+
+    def _basic_select(self, mailbox: Mailbox, query: dict[str, str]) -> dict[str, str]:
+        """The query as Graph serves it under Mail.ReadBasic.All (see grant_read_basic)."""
+        mode = self.read_basic.get(mailbox.address)
+        fields = [f.strip() for f in query.get("$select", "").split(",") if f.strip()]
+        if not mode or "internetMessageHeaders" not in fields:
+            return query
+        if mode == "refuse":
+            raise GraphError(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
+        kept = ",".join(f for f in fields if f != "internetMessageHeaders")
+        return {**query, "$select": kept}
+
+    def _message(self, match: re.Match, query: dict[str, str], prefer: str) -> dict[str, Any]:
+        """One message by the id of the preferred kind; 404 ErrorItemNotFound once it is gone
+        (or the id is of the other kind, or stale after a move)."""
+        mailbox = self._mailbox(match["user"])
+        immutable = bool(re.search(r'IdType\s*=\s*"?ImmutableId"?', prefer, re.I))
+        wanted = unquote(match["mid"])
+        select = {s.strip() for s in query["$select"].split(",")} if "$select" in query else None
+        with self._lock:
+            for message in mailbox.messages.values():
+                if (message.immutable_id if immutable else message.rest_id) == wanted:
+                    return message.render(select, immutable)
+        raise GraphError(
+            404, "ErrorItemNotFound", "The specified object was not found in the store."
+        )
 
     def _message_page(
         self, mailbox: Mailbox, folder: Folder, query: dict[str, str], path: str, prefer: str
@@ -521,13 +671,13 @@ def _parse_filter(value: str | None) -> tuple[str, dt.datetime] | None:
     return match[1].lower(), dt.datetime.fromisoformat(match[2].replace("Z", "+00:00"))
 
 
-def _error_body(error: GraphError) -> dict[str, Any]:
+def _error_body(error: GraphError, now: dt.datetime) -> dict[str, Any]:
     return {
         "error": {
             "code": error.code,
             "message": error.message,
             "innerError": {
-                "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "date": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
                 "request-id": str(uuid.uuid4()),
                 "client-request-id": str(uuid.uuid4()),
             },
@@ -543,6 +693,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is the record."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, from the tenant's clock."""
+        return email.utils.format_datetime(self.graph.now.astimezone(dt.UTC), usegmt=True)
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -609,8 +763,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise GraphError(400, "BadRequest", "Batch request URLs are relative.")
             if str(request.get("method") or "").upper() != "GET":
                 raise GraphError(405, "BadRequest", "Only GET is served in a batch here.")
-            self._injected(parts.path, parts.query)
             prefer = ", ".join(v for k, v in headers.items() if k.lower() == "prefer")
+            self._injected(parts.path, parts.query, prefer)
             return self.graph.handle(parts.path, query, prefer)
 
         status, body, extra = self._respond(answer)
@@ -655,8 +809,8 @@ class _Handler(BaseHTTPRequestHandler):
                 for mailbox, weight in weights.items():
                     graph._in_flight[mailbox] -= weight
 
-    @staticmethod
     def _respond(
+        self,
         answer: Callable[[], tuple[dict[str, Any], dict[str, str]]],
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """(status, JSON body, extra headers) of an answer, or of the Graph error it raised."""
@@ -664,12 +818,16 @@ class _Handler(BaseHTTPRequestHandler):
             body, headers = answer()
             return 200, body, headers
         except GraphError as error:
-            headers = (
-                {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
-            )
+            headers = {}
+            if isinstance(error.retry_after, dt.datetime):
+                headers["Retry-After"] = email.utils.format_datetime(
+                    error.retry_after.astimezone(dt.UTC), usegmt=True
+                )
+            elif error.retry_after is not None:
+                headers["Retry-After"] = str(error.retry_after)
             if error.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
-            return error.status, _error_body(error), headers
+            return error.status, _error_body(error, self.graph.now), headers
 
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
         payload = json.dumps(body).encode()
@@ -696,8 +854,11 @@ class _Handler(BaseHTTPRequestHandler):
                 else "Access token validation failure.",
             )
 
-    def _injected(self, path: str, raw_query: str) -> None:
-        fault = self.graph._fault_for(f"{path}?{unquote(raw_query)}")
+    def _injected(self, path: str, raw_query: str, prefer: str = "") -> None:
+        target = f"{path}?{unquote(raw_query)}"
+        self.graph._run_hooks(target)
+        size = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer, re.I)
+        fault = self.graph._fault_for(target, int(size[1]) if size else None)
         if fault:
             raise GraphError(fault.status, fault.code, f"Injected {fault.code}.", fault.retry_after)
 
@@ -705,7 +866,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, path: str, query: dict[str, str], raw_query: str, prefer: str
     ) -> tuple[dict[str, Any], dict[str, str]]:
         self._authorize()
-        self._injected(path, raw_query)
+        self._injected(path, raw_query, prefer)
         return self.graph.handle(path, query, prefer)
 
 

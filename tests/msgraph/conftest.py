@@ -39,8 +39,8 @@ mailboxes:
 
 @pytest.fixture
 def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[GraphEmulator]:
-    """An emulator holding the support mailbox and its agents' mailboxes."""
-    emulator = GraphEmulator().start()
+    """An emulator holding the support mailbox and its agents' mailboxes, its clock at NOW."""
+    emulator = GraphEmulator(now=NOW).start()
     for address in (SUPPORT, ALICE, BOB):
         emulator.add_mailbox(address)
     for name, value in {

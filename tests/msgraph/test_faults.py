@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 
 import pytest
 
@@ -150,3 +151,41 @@ def test_any_setting_means_graph_is_configured(monkeypatch, tmp_path):
     assert not is_configured()
     monkeypatch.setenv("SOURCES__MSGRAPH__CREDENTIALS__CLIENT_ID", "11111111-2222")
     assert is_configured()
+
+
+@pytest.mark.parametrize("headers", ["withhold", "refuse"])
+def test_read_basic_loads_without_headers(graph, team, warehouse, caplog, headers):
+    """Mail.ReadBasic.All: internetMessageHeaders absent, or a $select naming them refused
+    (403); either way the mailbox loads, its rows marked as read without headers."""
+    graph.add_message(SUPPORT, "inbox", received=NOW, headers={"Auto-Submitted": "auto-replied"})
+    graph.grant_read_basic(SUPPORT, headers)
+    with caplog.at_level(logging.WARNING, logger="mailkpi.msgraph"):
+        warehouse.load(team)
+    [row] = [r for r in warehouse.observations(run=1) if r["store_address"] == SUPPORT]
+    assert (row["has_headers"], row["header_auto_submitted"]) == (False, None)
+    refused = [r for r in caplog.messages if "refused internetMessageHeaders" in r]
+    assert len(refused) == (1 if headers == "refuse" else 0)
+
+
+def test_a_run_cut_short_by_the_retry_budget_keeps_the_folders_read(
+    graph, team, warehouse, monkeypatch, caplog
+):
+    """Throttled past the budget in one folder: the folders read in full are kept with
+    their delta links, the run says how far it got, and the next run reads the rest."""
+    monkeypatch.setenv("SOURCES__MSGRAPH__MAX_RETRY_WAIT_SECONDS", "1")
+    graph.add_message(SUPPORT, "inbox", subject="In the inbox", received=NOW)
+    graph.add_message(SUPPORT, "archive", subject="Archived", received=NOW)
+    archive = graph.folder_id(SUPPORT, "archive")
+    # the Archive's round is answered last (the others are read meanwhile), with a wait
+    # of 2 s: more than the whole budget
+    graph.on_request(archive, lambda: time.sleep(1.0))
+    graph.inject(429, "ApplicationThrottled", retry_after=2, match=archive)
+    with caplog.at_level(logging.WARNING, logger="mailkpi.msgraph"):
+        warehouse.load(team)
+    assert [r["subject"] for r in warehouse.observations(run=1)] == ["In the inbox"]
+    [warning] = [m for m in caplog.messages if "kept the" in m]
+    assert warning.startswith(f"{SUPPORT}: Graph kept answering HTTP 429")
+    assert "folders read in full, the others are read again next run" in warning
+
+    warehouse.load(team)  # the Inbox from its delta link (nothing new), the Archive in full
+    assert [r["subject"] for r in warehouse.observations(run=2)] == ["Archived"]

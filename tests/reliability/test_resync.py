@@ -14,11 +14,15 @@ import pytest
 
 import mailkpi.build
 import mailkpi.extract
-from pipelines.msgraph import msgraph_source
 from tests.conftest import MAILKPI, ROOT, offline_env
 from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.msgraph.conftest import ALICE, BOB, SUPPORT, team_config
-from tests.reliability.marts import mart_differences
+from tests.reliability.marts import (
+    counted_message_ids,
+    mart_differences,
+    rebuilt_from_scratch_differences,
+    resync_markers,
+)
 
 FIRST = dt.datetime(2026, 5, 18, 1, tzinfo=dt.UTC)
 SECOND = FIRST + dt.timedelta(days=1)
@@ -26,7 +30,7 @@ SECOND = FIRST + dt.timedelta(days=1)
 
 @pytest.fixture
 def graph(monkeypatch):
-    emulator = GraphEmulator().start()
+    emulator = GraphEmulator(now=FIRST).start()
     for address in (SUPPORT, ALICE, BOB):
         emulator.add_mailbox(address)
     monkeypatch.setenv("SOURCES__MSGRAPH__BASE_URL", emulator.base_url)
@@ -35,6 +39,12 @@ def graph(monkeypatch):
         yield emulator
     finally:
         emulator.stop()
+
+
+def night(monkeypatch, graph: GraphEmulator, when: dt.datetime) -> None:
+    """The next load observes Graph at `when`, the tenant's clock a minute before it."""
+    monkeypatch.setenv(mailkpi.extract.OBSERVED_AT_ENV, when.isoformat())
+    graph.now = when - dt.timedelta(minutes=1)
 
 
 def conversation(graph: GraphEmulator, n: int, received: dt.datetime) -> None:
@@ -63,12 +73,7 @@ def conversation(graph: GraphEmulator, n: int, received: dt.datetime) -> None:
 def resync_and_compare(graph, tmp_path, monkeypatch, *, spam_moved_to_junk: bool):
     """Load two files at FIRST and SECOND, the second load of one a forced resync."""
     config = team_config(tmp_path)
-    clock = [FIRST]
-    monkeypatch.setattr(
-        mailkpi.extract,
-        "_source",
-        lambda name, config, demo_messages: msgraph_source(config, observed_at=clock[0]),
-    )
+    night(monkeypatch, graph, FIRST)
 
     def load(path, **options):
         return mailkpi.build.run(
@@ -80,7 +85,7 @@ def resync_and_compare(graph, tmp_path, monkeypatch, *, spam_moved_to_junk: bool
         conversation(graph, n, FIRST - dt.timedelta(days=n + 1))
     assert load(plain) == load(resynced) == 12
 
-    clock[0] = SECOND
+    night(monkeypatch, graph, SECOND)
     conversation(graph, 9, FIRST + dt.timedelta(hours=3))
     if spam_moved_to_junk:  # between the loads: arrives in the inbox, a rule moves it on
         spam = graph.add_message(SUPPORT, subject="Spam", received=FIRST)
@@ -141,16 +146,38 @@ def test_resync_of_an_unknown_mailbox_or_the_demo_is_one_line(tmp_path, args, me
 def test_a_night_without_new_mail_still_moves_as_of(graph, tmp_path, monkeypatch):
     """as_of is the latest load, also when that load found nothing new (Graph)."""
     config = team_config(tmp_path)
-    clock = [FIRST]
-    monkeypatch.setattr(
-        mailkpi.extract,
-        "_source",
-        lambda name, config, demo_messages: msgraph_source(config, observed_at=clock[0]),
-    )
+    night(monkeypatch, graph, FIRST)
     path = tmp_path / "mailkpi.duckdb"
     conversation(graph, 1, FIRST - dt.timedelta(days=1))
     assert mailkpi.build.run(path, config, source="graph", do_transform=False).as_of == FIRST
-    clock[0] = SECOND
+    night(monkeypatch, graph, SECOND)
     quiet = mailkpi.build.run(path, config, source="graph", do_transform=False)
     assert quiet.loaded.observations == 0
     assert quiet.as_of == SECOND
+
+
+@pytest.mark.slow
+def test_a_night_after_graph_expired_the_delta_tokens_builds(graph, tmp_path, monkeypatch):
+    """410 on every delta link: the night's build passes its tests and swaps in, its marts
+    equal a from-scratch build of the same raw data, and every message is counted once."""
+    config = team_config(tmp_path)
+    night(monkeypatch, graph, FIRST)
+    path = tmp_path / "mailkpi.duckdb"
+    for n in range(3):
+        conversation(graph, n, FIRST - dt.timedelta(days=n + 1))
+    mailkpi.build.run(path, config, source="graph")
+
+    night(monkeypatch, graph, SECOND)
+    graph.expire_tokens()
+    conversation(graph, 7, FIRST + dt.timedelta(hours=3))
+    built = mailkpi.build.run(path, config, source="graph")
+    # every folder read of the three mailboxes was resynced: its marker and its messages
+    # again (3 + 1 questions, 4 answers), and the night was swapped in
+    assert built.as_of == SECOND
+    assert built.loaded.observations > 8
+    assert resync_markers(path) > 0
+    assert counted_message_ids(path) == sorted(
+        [f"<q{n}@fabrikam.com>" for n in (0, 1, 2, 7)]
+        + [f"<a{n}@contoso.com>" for n in (0, 1, 2, 7)]
+    )
+    assert rebuilt_from_scratch_differences(path, config, tmp_path) == {}

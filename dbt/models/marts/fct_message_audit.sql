@@ -32,6 +32,7 @@ audited as (
         messages_classified.folder_name,
         messages_classified.store_address,
         messages_classified.copy_count,
+        messages_classified.has_headers,
         messages_classified.is_counted,
         messages_classified.excluded_reason,
         messages_sequenced.thread_sequence,

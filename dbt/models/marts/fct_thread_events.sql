@@ -38,7 +38,7 @@ message_events as (
         conversation_id,
         message_at as event_at,
         case when direction = 'inbound' then 'message_in' else 'message_out' end as event_type,
-        'from ' || from_address as detail,
+        'from ' || coalesce(from_address, 'no sender address') as detail,
         responder as agent_address
     from messages
 ),

@@ -30,6 +30,7 @@ copy_properties as (
         {{ max_by_non_null('conversation_id', 'observed_at') }} as conversation_id,
         {{ max_by_non_null('subject', 'observed_at') }} as subject,
         {{ max_by_non_null('from_address', 'observed_at') }} as from_address,
+        {{ max_by_non_null('from_name', 'observed_at') }} as from_name,
         {{ max_by_non_null('sender_address', 'observed_at') }} as sender_address,
         {{ max_by_non_null('to_addresses', 'observed_at') }} as to_addresses,
         {{ max_by_non_null('cc_addresses', 'observed_at') }} as cc_addresses,
@@ -37,7 +38,9 @@ copy_properties as (
         {{ max_by_non_null('sent_at', 'observed_at') }} as sent_at,
         {{ max_by_non_null('is_draft', 'observed_at') }} as is_draft,
         {{ max_by_non_null('header_auto_submitted', 'observed_at') }} as header_auto_submitted,
-        {{ max_by_non_null('header_precedence', 'observed_at') }} as header_precedence
+        {{ max_by_non_null('header_precedence', 'observed_at') }} as header_precedence,
+        -- update items and Sent Items copies often come without headers: seen once is enough
+        coalesce(bool_or(has_headers), false) as has_headers
     from observations
     group by 1, 2, 3
 ),
@@ -66,6 +69,7 @@ copies as (
         coalesce(copy_properties.conversation_id, latest_states.message_key) as thread_key,
         copy_properties.subject,
         copy_properties.from_address,
+        copy_properties.from_name,
         copy_properties.sender_address,
         copy_properties.to_addresses,
         copy_properties.cc_addresses,
@@ -74,7 +78,8 @@ copies as (
         copy_properties.is_draft,
         latest_states.categories,
         copy_properties.header_auto_submitted,
-        copy_properties.header_precedence
+        copy_properties.header_precedence,
+        copy_properties.has_headers
     from latest_states
     inner join copy_properties
         on

@@ -127,6 +127,11 @@ speaking_copies as (
         count(*) as copy_count,
         min(received_at) as first_received_at,
         min(sent_at) as first_sent_at,
+        -- headers belong to the message: a copy read without them (an update item, a copy
+        -- under a new id) takes those of the others, so it is never reclassified
+        max(header_auto_submitted) as message_auto_submitted,
+        max(header_precedence) as message_precedence,
+        bool_or(has_headers) as message_has_headers,
         min({{ struct_of({
             'is_unusable': 'is_unusable',
             'is_outside_team_store': 'not is_in_team_store',
@@ -144,7 +149,10 @@ messages as (
         copies_marked.*,
         speaking_copies.copy_count,
         speaking_copies.first_received_at,
-        speaking_copies.first_sent_at
+        speaking_copies.first_sent_at,
+        speaking_copies.message_auto_submitted,
+        speaking_copies.message_precedence,
+        speaking_copies.message_has_headers
     from copies_marked
     inner join speaking_copies
         on
@@ -165,12 +173,14 @@ messages_flagged as (
                 and team_addresses.address = messages.from_address
         ) as is_outbound,
         (
-            lower(trim(messages.header_auto_submitted)) <> 'no'
-            or lower(trim(messages.header_precedence)) in ('bulk', 'junk', 'list', 'auto_reply')
+            lower(trim(messages.message_auto_submitted)) <> 'no'
+            or lower(trim(messages.message_precedence)) in ('bulk', 'junk', 'list', 'auto_reply')
         ) as is_automated_by_header,
         (
             split_part(messages.from_address, '@', 1) in ({{ automated_local_parts() }})
             or split_part(messages.sender_address, '@', 1) in ({{ automated_local_parts() }})
+            -- a bounce's null reverse path leaves no address: its name says as much
+            or lower(trim(messages.from_name)) in ({{ automated_local_parts() }})
         ) as is_automated_by_sender,
         (
             lower(ltrim(messages.subject)) like 'automatic reply:%'
@@ -262,6 +272,7 @@ final as (
         store_address,
         message_id,
         copy_count,
+        coalesce(message_has_headers, false) as has_headers,
         excluded_reason is null as is_counted,
         excluded_reason
     from reasons
