@@ -11,6 +11,9 @@ st.navigation(
         st.Page("views/agents.py", title="Agents", icon=":material/group:"),
         st.Page("views/workload.py", title="Workload", icon=":material/inbox:"),
         st.Page("views/sla_backlog.py", title="SLA & backlog", icon=":material/alarm:"),
+        st.Page("views/customers.py", title="Customers", icon=":material/business:"),
+        st.Page("views/coverage.py", title="Coverage", icon=":material/schedule:"),
+        st.Page("views/teams.py", title="Team comparison", icon=":material/compare:"),
         st.Page("views/threads.py", title="Threads", icon=":material/forum:"),
         st.Page("views/data_quality.py", title="Data quality", icon=":material/fact_check:"),
     ]

@@ -1446,3 +1446,81 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
         """,
         _params(scope),
     )
+
+
+# --- customers, coverage, team comparison: row lists beside the semantic layer's KPIs ------
+
+
+@_cached
+def waiting_by_customer(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per company (customer_name), threads waiting on the team now and the longest wait:
+    new, assigned or awaiting a response as of the build, timed from their latest message."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            t.customer_name,
+            count(*) as waiting_now,
+            max(date_diff('second', t.last_message_at, m.as_of) / 60.0) as longest_wait_minutes
+        from marts.fct_threads as t
+        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
+        where t.status in ('new', 'assigned', 'awaiting_response') and t.customer_name is not null
+        group by 1
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def opening_hours(db: Database, scope: Scope) -> pd.DataFrame:
+    """The local weekday-hours in which a chosen mailbox is open (agg_arrivals_hourly)."""
+    return _frame(
+        db,
+        """
+        select mailbox_address, iso_dow, local_hour, open_minutes
+        from marts.agg_arrivals_hourly
+        where list_contains($mailboxes, mailbox_address) and open_minutes > 0
+        order by all
+        """,
+        _params(scope),
+    )
+
+
+@_cached
+def first_response_survival(db: Database, scope: Scope, period: str) -> pd.DataFrame:
+    """Kaplan-Meier first response per mailbox and week or month overlapping the range."""
+    return _frame(
+        db,
+        """
+        select mailbox_address, period_start, threads, answered_threads, waiting_threads,
+            km_median_first_response_minutes, km_sla_met_share
+        from marts.agg_first_response_survival
+        where list_contains($mailboxes, mailbox_address) and period = $period
+            and period_start <= $end
+            and period_start > $start - interval (case when $period = 'week' then 7 else 31 end) day
+        order by mailbox_address, period_start
+        """,
+        _params(scope, period=period),
+    )
+
+
+@_cached
+def backlog_by_mailbox(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per mailbox, threads not resolved as of the build and those waiting on the team."""
+    return _frame(
+        db,
+        f"""
+        with {_MAILBOXES}
+        select
+            m.mailbox_address,
+            count(t.conversation_id) filter (where t.status <> 'resolved') as open_threads,
+            count(t.conversation_id) filter (
+                where t.status in ('new', 'assigned', 'awaiting_response')
+            ) as waiting_on_team
+        from mailboxes as m
+        left join marts.fct_threads as t on m.mailbox_address = t.mailbox_address
+        group by 1
+        """,
+        _params(scope),
+    )

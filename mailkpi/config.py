@@ -217,10 +217,34 @@ class Privacy(_Strict):
     drop_subjects: bool = False
 
 
+def _customers(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Company name -> its address domains, lower-cased; a domain names one company only."""
+    owner: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
+    for name, domains in value.items():
+        if not str(name).strip():
+            raise ValueError("a company needs a name")
+        if not domains:
+            raise _KeyedError(str(name), "list at least one domain")
+        out[name] = []
+        for domain in domains:
+            clean = domain.strip().lower().lstrip("@")
+            if "@" in clean or "." not in clean:
+                raise _KeyedError(str(name), f"not a domain: {domain!r}")
+            if clean in owner:
+                raise _KeyedError(str(name), f"{clean} already belongs to {owner[clean]}")
+            owner[clean] = name
+            out[name].append(clean)
+    return out
+
+
 class _File(_Strict):
     organization: Organization = Organization()
     defaults: Defaults = Defaults()
     privacy: Privacy = Privacy()
+    customers: Annotated[dict[str, list[str]], AfterValidator(_customers)] = Field(
+        default_factory=dict
+    )  # several domains as one company (docs/configuration.md, "Customers")
     mailboxes: list[Mailbox] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -277,6 +301,7 @@ class Config(BaseModel):
     internal_domains: list[str]
     mailboxes: list[MailboxSettings]
     privacy: Privacy = Privacy()
+    customers: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def _key_path(loc: tuple) -> str:
@@ -365,4 +390,5 @@ def _resolve(path: Path, parsed: _File) -> Config:
         internal_domains=parsed.organization.internal_domains,
         mailboxes=mailboxes,
         privacy=parsed.privacy,
+        customers=parsed.customers,
     )

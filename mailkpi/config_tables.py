@@ -36,6 +36,7 @@ TABLES: dict[str, str] = {
     "folders": "mailbox_address varchar, folder_name varchar, role varchar, agent_address varchar",
     "stores": "mailbox_address varchar, store_address varchar, role varchar",
     "internal_domains": "domain varchar",
+    "customers": "customer_name varchar, domain varchar",
 }
 
 
@@ -51,6 +52,9 @@ def config_rows(config: Config, as_of: dt.datetime, source: str) -> dict[str, li
     rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
     rows["build_info"].append((as_of, source))
     rows["internal_domains"].extend((d,) for d in config.internal_domains)
+    rows["customers"].extend(
+        (name, domain) for name, domains in config.customers.items() for domain in domains
+    )
     for m in config.mailboxes:
         rows["mailboxes"].append(
             (m.address, m.name, m.kind, m.timezone, m.assignment, m.agent_mailboxes,

@@ -106,6 +106,23 @@ def test_minimal_file_gets_documented_defaults(tmp_path):
             "mailboxes:\n  - address: not-an-address\n",
             "mailkpi.yml: mailboxes[0].address: not an email address: 'not-an-address'",
         ),
+        (
+            "customers:\n  Fabrikam: [fabrikam.com]\n  Fab UK: [Fabrikam.COM]\n"
+            "mailboxes:\n  - address: a@b.com\n",
+            "mailkpi.yml: customers.Fab UK: fabrikam.com already belongs to Fabrikam",
+        ),
+        (
+            "customers:\n  Fabrikam: [pat@fabrikam.com]\nmailboxes:\n  - address: a@b.com\n",
+            "mailkpi.yml: customers.Fabrikam: not a domain: 'pat@fabrikam.com'",
+        ),
+        (
+            "customers:\n  Fabrikam: []\nmailboxes:\n  - address: a@b.com\n",
+            "mailkpi.yml: customers.Fabrikam: list at least one domain",
+        ),
+        (
+            "customers:\n  Fabrikam: fabrikam.com\nmailboxes:\n  - address: a@b.com\n",
+            "mailkpi.yml: customers.Fabrikam: Input should be a valid list",
+        ),
         ("mailboxes: []\n", "mailkpi.yml: mailboxes: List should have at least 1 item"),
         ("mailboxes: [\n", "mailkpi.yml: invalid YAML at line 2, column 1"),
         ("- just a list\n", "mailkpi.yml: expected a mapping"),
@@ -144,3 +161,20 @@ def test_config_tables_carry_hours_tiers_and_stores():
     assert ("sales@contoso.com", "erin@contoso.com", "agent") in rows["stores"]
     assert ("support@contoso.com", "Archive", "resolved", None) in rows["folders"]
     assert rows["internal_domains"] == [("contoso.com",)]
+    # the customers map, one row per domain (`@` and capitals as written are tidied)
+    assert rows["customers"] == [
+        ("Fabrikam", "fabrikam.com"),
+        ("Fabrikam", "fabrikam.co.uk"),
+        ("Northwind Traders", "northwind.com"),
+    ]
+
+
+def test_customers_are_optional_and_tidied(tmp_path):
+    assert load_config(write(tmp_path, "mailboxes:\n  - address: a@b.com\n")).customers == {}
+    text = (
+        "customers:\n  Fabrikam: ['@Fabrikam.com ', fabrikam.co.uk]\n"
+        "mailboxes:\n  - address: a@b.com\n"
+    )
+    assert load_config(write(tmp_path, text)).customers == {
+        "Fabrikam": ["fabrikam.com", "fabrikam.co.uk"]
+    }

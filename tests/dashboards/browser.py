@@ -32,6 +32,9 @@ PAGES = [
     ("agents", "Agents"),
     ("workload", "Workload"),
     ("sla_backlog", "SLA & backlog"),
+    ("customers", "Customers"),
+    ("coverage", "Coverage"),
+    ("teams", "Team comparison"),
     ("threads", "Threads"),
     ("data_quality", "Data quality"),
 ]

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import duckdb
 import pytest
 
+from mailkpi.semantic import semantic_manifest_path
 from tests.dashboards import browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,6 +20,7 @@ SCREENSHOTS = browser.REPO / "build" / "screenshots"
 def served(demo_duckdb):
     if not browser.Path(browser.CHROMIUM).exists():
         pytest.fail(f"{browser.CHROMIUM} is missing: run `make system-deps`")
+    semantic_manifest_path(demo_duckdb)  # `dbt parse` before the pages that ask the metrics
     with browser.serve(demo_duckdb) as url, browser.chromium() as page:
         yield url, page
 

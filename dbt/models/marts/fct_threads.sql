@@ -11,6 +11,10 @@ mailboxes as (
     select * from {{ ref('stg_config__mailboxes') }}
 ),
 
+customers as (
+    select * from {{ ref('stg_config__customers') }}
+),
+
 threads_waited as (
     select * from {{ ref('int_threads_waited') }}
     where {{ in_scope() }}
@@ -33,6 +37,11 @@ threads_assigned as (
 
 threads_topics as (
     select * from {{ ref('int_threads_topics') }}
+    where {{ in_scope() }}
+),
+
+messages as (
+    select * from {{ ref('fct_messages') }}
     where {{ in_scope() }}
 ),
 
@@ -140,6 +149,79 @@ statused as (
             else 'new'
         end as status
     from threads_joined
+),
+
+-- The company of the customer's domain (a subdomain is its domain's; the longest named
+-- domain wins), else the domain itself.
+customers_named as (
+    select
+        statused.*,
+        coalesce(customers.customer_name, statused.customer_domain) as customer_name
+    from statused
+    left join customers
+        on
+            statused.customer_domain = customers.customer_domain
+            or statused.customer_domain like '%.' || customers.customer_domain
+    qualify row_number() over (
+        partition by statused.mailbox_address, statused.conversation_id
+        order by length(customers.customer_domain) desc nulls last
+    ) = 1
+),
+
+-- Whether the customer's first message arrived outside business hours (fct_messages).
+first_arrivals as (
+    select
+        mailbox_address,
+        conversation_id,
+        {{ min_by_non_null('is_received_outside_hours', 'message_at') }} as started_outside_hours
+    from messages
+    where direction = 'inbound'
+    group by 1, 2
+),
+
+-- Team replies from the first inbound message up to the first resolution.
+replies_to_resolution as (
+    select
+        threads_summarized.mailbox_address,
+        threads_summarized.conversation_id,
+        count(messages.internet_message_id) as replies_to_resolve
+    from threads_summarized
+    inner join threads_resolved
+        on
+            threads_summarized.mailbox_address = threads_resolved.mailbox_address
+            and threads_summarized.conversation_id = threads_resolved.conversation_id
+    left join messages
+        on
+            threads_summarized.mailbox_address = messages.mailbox_address
+            and threads_summarized.conversation_id = messages.conversation_id
+            and messages.direction = 'outbound'
+            and threads_summarized.first_inbound_at < messages.message_at
+            and threads_resolved.resolved_at >= messages.message_at
+    where threads_summarized.initiated_by = 'customer'
+    group by 1, 2
+),
+
+-- Resolution quality (docs/metrics.md): counted for customer-initiated threads resolved after
+-- at least one reply; one touch = exactly one reply before the first resolution, never reopened.
+resolution_quality as (
+    select
+        customers_named.*,
+        case when customers_named.initiated_by = 'customer' then first_arrivals.started_outside_hours end
+            as started_outside_hours,
+        cast(nullif(replies_to_resolution.replies_to_resolve, 0) as bigint) as replies_to_resolve,
+        case
+            when replies_to_resolution.replies_to_resolve >= 1
+                then replies_to_resolution.replies_to_resolve = 1 and customers_named.reopen_count = 0
+        end as is_one_touch_resolution
+    from customers_named
+    left join first_arrivals
+        on
+            customers_named.mailbox_address = first_arrivals.mailbox_address
+            and customers_named.conversation_id = first_arrivals.conversation_id
+    left join replies_to_resolution
+        on
+            customers_named.mailbox_address = replies_to_resolution.mailbox_address
+            and customers_named.conversation_id = replies_to_resolution.conversation_id
 )
 
-select * from statused
+select * from resolution_quality

@@ -1,0 +1,76 @@
+"""KPIs by metric name from the semantic layer (mailkpi/semantic.py): one call per tile.
+
+The formulas live in the dbt project's metrics; this module only turns the sidebar's scope
+into a request (mailboxes, local date range) and the answer into a frame. The compiled SQL
+is cached per query shape by the semantic layer, the result per build here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from mailkpi.semantic import Request, SemanticLayer
+
+from .queries import TTL, Database
+from .scope import Scope
+
+
+@st.cache_resource(show_spinner=False)
+def _layer(db: Database) -> SemanticLayer:
+    return SemanticLayer(Path(db.path))
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _mailboxes(scope: Scope) -> str:
+    return f"{{{{ Entity('mailbox') }}}} in ({_quoted(scope.mailboxes)})"
+
+
+def _days(scope: Scope) -> str:
+    day = "{{ TimeDimension('metric_time', 'day') }}"
+    return f"{day} between '{scope.start}' and '{scope.end}'"
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def metrics(
+    db: Database,
+    scope: Scope,
+    names: tuple[str, ...],
+    group_by: tuple[str, ...] = (),
+    where: tuple[str, ...] = (),
+    whole_periods: bool = False,
+) -> pd.DataFrame:
+    """The metrics `names` by `group_by` over the scope's mailboxes and dates; with
+    `whole_periods`, over the whole weeks or months (of the group-by) the dates touch."""
+    if whole_periods:
+        request = Request(
+            metrics=names,
+            group_by=group_by,
+            where=(_mailboxes(scope), *where),
+            start_time=scope.start,
+            end_time=scope.end,
+        )
+    else:
+        request = Request(
+            metrics=names, group_by=group_by, where=(_mailboxes(scope), _days(scope), *where)
+        )
+    result = _layer(db).query(request)
+    frame = pd.DataFrame(result.rows, columns=list(result.columns))
+    for column in frame.columns:
+        if column.startswith("metric_time") and not frame.empty:
+            frame[column] = pd.to_datetime(frame[column]).dt.date
+    return frame
+
+
+def totals(db: Database, scope: Scope, names: tuple[str, ...]) -> dict[str, float | None]:
+    """The metrics over the whole scope: one value each."""
+    frame = metrics(db, scope, names)
+    if frame.empty:
+        return dict.fromkeys(names)
+    row = frame.iloc[0]
+    return {n: (None if pd.isna(row[n]) else float(row[n])) for n in names}

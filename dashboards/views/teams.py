@@ -1,0 +1,55 @@
+"""Team comparison: the chosen mailboxes side by side, one row each."""
+
+import streamlit as st
+
+from dashboards import queries, semantic, ui
+from dashboards.filters import page
+
+db, scope = page("Team comparison")
+clock = "business_" if scope.clock == "business" else ""
+KPIS = (
+    "inbound_messages",
+    "new_threads",
+    f"first_response_{clock}minutes_median",
+    f"reply_{clock}minutes_median",
+    "sla_met_rate",
+    "one_touch_resolution_rate",
+    "outside_hours_inbound_share",
+)
+
+names = queries.mailbox_options(db).set_index("mailbox_address")["mailbox_name"]
+kpis = semantic.metrics(db, scope, KPIS, ("mailbox",))
+backlog = queries.backlog_by_mailbox(db, scope)
+teams = backlog.merge(kpis, left_on="mailbox_address", right_on="mailbox", how="left")
+teams.insert(0, "Team", teams["mailbox_address"].map(names))
+teams = teams.drop(columns=["mailbox"]).rename(
+    columns={
+        "mailbox_address": "Mailbox",
+        "inbound_messages": "Inbound messages",
+        "new_threads": "New threads",
+        f"first_response_{clock}minutes_median": "Median first response (min)",
+        f"reply_{clock}minutes_median": "Median reply (min)",
+        "sla_met_rate": "SLA met",
+        "one_touch_resolution_rate": "One-touch resolution",
+        "outside_hours_inbound_share": "Mail outside hours",
+        "open_threads": "Backlog (open now)",
+        "waiting_on_team": "Waiting on the team now",
+    }
+)
+percent = st.column_config.NumberColumn(format="percent")
+minutes = st.column_config.NumberColumn(format="%.0f")
+ui.table(
+    teams,
+    "team_comparison",
+    column_config={
+        "SLA met": percent,
+        "One-touch resolution": percent,
+        "Mail outside hours": percent,
+        "Median first response (min)": minutes,
+        "Median reply (min)": minutes,
+    },
+)
+st.caption(
+    f"Volumes and medians over the range ({'business-hours' if clock else 'calendar'} clock), "
+    "each team in its own time zone; the backlog is as of the last build."
+)
