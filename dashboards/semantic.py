@@ -15,7 +15,7 @@ import streamlit as st
 from mailkpi.semantic import Request, SemanticLayer
 
 from .queries import TTL, Database
-from .scope import Scope
+from .scope import SHARED_MAILBOX, Scope
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,6 +36,16 @@ def _days(scope: Scope) -> str:
     return f"{day} between '{scope.start}' and '{scope.end}'"
 
 
+def _agent(scope: Scope) -> tuple[str, ...]:
+    """The chosen agent as the metrics' `agent` entity: a thread's first responder, a turn's
+    responder; the shared mailbox is the replies sent as the mailbox (no responder)."""
+    if scope.agent is None:
+        return ()
+    if scope.agent == SHARED_MAILBOX:
+        return ("{{ Entity('agent') }} is null",)
+    return (f"{{{{ Entity('agent') }}}} = {_quoted((scope.agent,))}",)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def metrics(
     db: Database,
@@ -44,9 +54,13 @@ def metrics(
     group_by: tuple[str, ...] = (),
     where: tuple[str, ...] = (),
     whole_periods: bool = False,
+    by_agent: bool = False,
 ) -> pd.DataFrame:
     """The metrics `names` by `group_by` over the scope's mailboxes and dates; with
-    `whole_periods`, over the whole weeks or months (of the group-by) the dates touch."""
+    `whole_periods`, over the whole weeks or months (of the group-by) the dates touch; with
+    `by_agent`, of the scope's agent only."""
+    if by_agent:
+        where = (*where, *_agent(scope))
     if whole_periods:
         request = Request(
             metrics=names,
@@ -67,9 +81,11 @@ def metrics(
     return frame
 
 
-def totals(db: Database, scope: Scope, names: tuple[str, ...]) -> dict[str, float | None]:
+def totals(
+    db: Database, scope: Scope, names: tuple[str, ...], by_agent: bool = False
+) -> dict[str, float | None]:
     """The metrics over the whole scope: one value each."""
-    frame = metrics(db, scope, names)
+    frame = metrics(db, scope, names, by_agent=by_agent)
     if frame.empty:
         return dict.fromkeys(names)
     row = frame.iloc[0]

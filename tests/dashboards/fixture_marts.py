@@ -36,6 +36,7 @@ AS_OF = dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC)
 SUPPORT = "support@contoso.com"
 SALES = "sales@contoso.com"
 ALICE, BOB, CAROL, DAVE = (f"{n}@contoso.com" for n in ("alice", "bob", "carol", "dave"))
+ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
 
 
 def ts(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -77,7 +78,21 @@ THREAD_COLUMNS = {
     "awaiting_team_minutes": "double",
     "awaiting_team_business_minutes": "double",
     "waiting_on_customer_minutes": "double",
+    # local dates (the mailbox's time zone) and the columns the semantic models read
+    "started_date": "date",
+    "first_inbound_date": "date",
+    "first_response_date": "date",
+    "resolved_date": "date",
+    "customer_domain": "varchar",
+    "customer_name": "varchar",
+    "started_outside_hours": "boolean",
+    "replies_to_resolve": "integer",
+    "is_one_touch_resolution": "boolean",
 }
+
+
+def _local_day(at: dt.datetime, mailbox: str) -> dt.date:
+    return at.astimezone(ZoneInfo(ZONES[mailbox])).date()
 
 
 def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr, fr_bus,
@@ -85,6 +100,9 @@ def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr
             sla, topics, initiated_by="customer", collisions=0, started=None,
             waited=(None, None)):  # fmt: skip
     target = {SUPPORT: 240, SALES: 120}[mailbox] if initiated_by == "customer" else None
+    domain = customer.split("@")[1]
+    # the threads resolved (T1, T4, T6) were resolved after one reply; T4 was reopened
+    replies_to_resolve = 1 if resolved is not None and initiated_by == "customer" else None
     return {
         "mailbox_address": mailbox,
         "conversation_id": conv,
@@ -120,6 +138,15 @@ def _thread(conv, mailbox, subject, customer, first_in, first_out, responder, fr
         "awaiting_team_minutes": waited[0],
         "awaiting_team_business_minutes": waited[1],
         "waiting_on_customer_minutes": None,
+        "started_date": _local_day(started or first_in, mailbox),
+        "first_inbound_date": _local_day(first_in, mailbox),
+        "first_response_date": first_out and _local_day(first_out, mailbox),
+        "resolved_date": resolved and _local_day(resolved, mailbox),
+        "customer_domain": domain,
+        "customer_name": domain,
+        "started_outside_hours": None,
+        "replies_to_resolve": replies_to_resolve,
+        "is_one_touch_resolution": None if replies_to_resolve is None else reopens == 0,
     }
 
 
@@ -157,6 +184,8 @@ REPLY_COLUMNS = {
     "is_collision": "boolean",
     "turn_number": "integer",
     "initiated_by": "varchar",
+    "turn_started_date": "date",
+    "replied_date": "date",
 }
 REPLIES = [
     (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer"),
@@ -169,6 +198,12 @@ REPLIES = [
     (SUPPORT, "T7", ts(31, 8, 45), None, None, None, None, 1, None, 1, "customer"),
     (SALES, "T6", ts(27, 14), ts(27, 14, 45), 45, 45, DAVE, 1, False, 1, "customer"),
 ]
+
+
+def _replies() -> list[tuple]:
+    """REPLIES with the local dates of the turn's start and its answer."""
+    return [(*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0])) for r in REPLIES]
+
 
 MESSAGE_COLUMNS = {
     "mailbox_address": "varchar",
@@ -239,10 +274,6 @@ def _audit() -> list[tuple]:
                      folder, sender, at, f"Automatic reply: {subjects[conv]}", mailbox[conv], 1,
                      False, reason, None, None))  # fmt: skip
     return rows
-
-
-def _local_day(at: dt.datetime, mailbox: str) -> dt.date:
-    return at.astimezone(ZoneInfo(ZONES[mailbox])).date()
 
 
 def _backlog() -> list[tuple]:
@@ -392,7 +423,6 @@ QUARANTINE_COLUMNS = {
 }
 QUARANTINED = [(SUPPORT, SUPPORT, "inbox", "AAMk1", ts(31, 1), "sentDateTime in year 9999", "{}")]
 
-ZONES = {SUPPORT: "Europe/London", SALES: "America/New_York"}
 DIM_MAILBOXES = [
     (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], 240, "business", AS_OF),
     (SALES, "Sales", "distribution_list", ZONES[SALES], 120, "business", AS_OF),
@@ -419,7 +449,7 @@ def build(path: Path) -> Path:
     try:
         con.execute("create schema marts")
         _create(con, "fct_threads", THREAD_COLUMNS, [t.values() for t in THREADS])
-        _create(con, "fct_replies", REPLY_COLUMNS, REPLIES)
+        _create(con, "fct_replies", REPLY_COLUMNS, _replies())
         _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
         _create(con, "fct_message_audit", AUDIT_COLUMNS, _audit())
         _create(con, "fct_sync_runs", SYNC_RUN_COLUMNS, SYNC_RUNS)

@@ -61,7 +61,8 @@ def test_overview_agent_filter(open_app):
     at = open_app()
     at.sidebar.selectbox(key="agent").set_value(ALICE).run()
     shown = metrics(at)
-    assert shown["New threads"] == "2"  # T1 (assigned), T2 (she answered a turn)
+    # A KPI's agent is its metric's `agent`: a thread's first responder, a turn's responder.
+    assert shown["New threads"] == "1"  # T1 (her first reply; Bob answered T2 first)
     assert shown["First reply · median"] == "30 min"  # only T1's first reply is hers
     assert shown["Reply time · median"] == "45 min"  # her turns: 30 and 60
     at.sidebar.selectbox(key="agent").set_value("shared mailbox").run()
