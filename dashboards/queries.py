@@ -351,62 +351,26 @@ def open_threads(db: Database, scope: Scope) -> int:
 TURN_KINDS = ("All replies", "First responses", "Later replies")
 
 
-def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
-    """Answered turns that started in the range, each marked first response or later reply."""
-    reply = _minutes(scope, "reply")
-    keep = {
-        "All replies": "true",
-        "First responses": "is_first_response",
-        "Later replies": "not is_first_response",
-    }[kind]
-    return f"""
-    with {_LOCAL_MAILBOXES},
-    turns as (
-        select
-            r.*,
-            r.{reply} as reply,
-            {_local_date("r.turn_started_at")} as turn_date,
-            {_local_time("r.turn_started_at")} as turn_local,
-            coalesce(r.initiated_by = 'customer' and r.turn_number = 1, false)
-                as is_first_response
-        from marts.fct_replies as r
-        inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        where {_turn_agent(scope)} and {_in_range("r.turn_started_at")}
-    ),
-    answered as (
-        select * from turns where reply is not null and {keep}
-    )"""
-
-
-@_cached
-def reply_stats(db: Database, scope: Scope, kind: str) -> pd.Series:
-    return _frame(
-        db,
-        _turns_sql(scope, kind)
-        + """
-        select
-            count(*) as turns,
-            median(reply) as median,
-            quantile_cont(reply, 0.9) as p90,
-            avg(reply) as mean,
-            quantile_cont(reply, 0.98) as p98
-        from answered
-        """,
-        _params(scope),
-    ).iloc[0]
-
-
 @_cached
 def reply_histogram(
     db: Database, scope: Scope, kind: str, width_minutes: float, bins: int
 ) -> pd.DataFrame:
-    """Answered turns per bin of `width_minutes`; the last bin also holds everything above."""
+    """Answered turns that started in the range per bin of `width_minutes` of reply time;
+    the last bin also holds everything above."""
+    keep = {
+        "All replies": "true",
+        "First responses": "r.is_first_response",
+        "Later replies": "not r.is_first_response",
+    }[kind]
     return _frame(
         db,
-        _turns_sql(scope, kind)
-        + """,
-        binned as (
-            select least(floor(reply / $width), $bins - 1) as bin from answered
+        f"""
+        with binned as (
+            select least(floor(r.{_minutes(scope, "reply")} / $width), $bins - 1) as bin
+            from marts.fct_replies as r
+            where list_contains($mailboxes, r.mailbox_address)
+                and r.turn_started_date between $start and $end
+                and r.replied_at is not null and {keep} and {_turn_agent(scope)}
         )
         select
             bin * $width / 60 as bin_start,
@@ -417,70 +381,6 @@ def reply_histogram(
         order by bin
         """,
         _params(scope, width=width_minutes, bins=bins),
-    )
-
-
-@_cached
-def reply_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
-    """Answered turns by the local weekday and hour the customer wrote: count and median."""
-    return _frame(
-        db,
-        _turns_sql(scope)
-        + """
-        select
-            strftime(turn_local, '%a') as weekday,
-            hour(turn_local) as hour,
-            count(*) as turns,
-            median(reply) / 60 as median_hours
-        from answered
-        group by all
-        """,
-        _params(scope),
-    )
-
-
-@_cached
-def first_vs_later(db: Database, scope: Scope) -> pd.DataFrame:
-    """Median, p90 and count of first responses and of later replies, per period."""
-    return _frame(
-        db,
-        _turns_sql(scope)
-        + """
-        select
-            cast(date_trunc($grain, turn_date) as date) as period_start,
-            case when is_first_response then 'First response' else 'Later replies' end as kind,
-            count(*) as turns,
-            median(reply) as median_minutes,
-            quantile_cont(reply, 0.9) as p90_minutes
-        from answered
-        group by all
-        order by period_start, kind
-        """,
-        _params(scope, grain=scope.grain),
-    )
-
-
-@_cached
-def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
-    """Inbound messages by local weekday and hour of arrival (not filtered by agent)."""
-    return _frame(
-        db,
-        f"""
-        with {_LOCAL_MAILBOXES},
-        arrivals as (
-            select {_local_time("f.received_at")} as received_local
-            from marts.fct_messages as f
-            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where f.direction = 'inbound' and {_in_range("f.received_at")}
-        )
-        select
-            strftime(received_local, '%a') as weekday,
-            hour(received_local) as hour,
-            count(*) as messages
-        from arrivals
-        group by all
-        """,
-        _params(scope),
     )
 
 

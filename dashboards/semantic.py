@@ -14,6 +14,7 @@ import streamlit as st
 
 from mailkpi.semantic import Request, SemanticLayer
 
+from .charts import WEEKDAYS
 from .queries import TTL, Database
 from .scope import SHARED_MAILBOX, Scope
 
@@ -82,11 +83,25 @@ def metrics(
 
 
 def totals(
-    db: Database, scope: Scope, names: tuple[str, ...], by_agent: bool = False
+    db: Database,
+    scope: Scope,
+    names: tuple[str, ...],
+    where: tuple[str, ...] = (),
+    by_agent: bool = False,
 ) -> dict[str, float | None]:
     """The metrics over the whole scope: one value each."""
-    frame = metrics(db, scope, names, by_agent=by_agent)
+    frame = metrics(db, scope, names, where=where, by_agent=by_agent)
     if frame.empty:
         return dict.fromkeys(names)
     row = frame.iloc[0]
     return {n: (None if pd.isna(row[n]) else float(row[n])) for n in names}
+
+
+def weekday_hours(frame: pd.DataFrame, iso_dow: str, hour: str) -> pd.DataFrame:
+    """A frame grouped by a local ISO weekday and hour, with the heatmap's `weekday` (Mon..Sun)
+    and `hour`; rows without them (outbound messages, say) dropped."""
+    frame = frame.dropna(subset=[iso_dow, hour])
+    return frame.assign(
+        weekday=frame[iso_dow].astype(int).map(lambda d: WEEKDAYS[d - 1]),
+        hour=frame[hour].astype(int),
+    )

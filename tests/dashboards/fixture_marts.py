@@ -186,6 +186,9 @@ REPLY_COLUMNS = {
     "initiated_by": "varchar",
     "turn_started_date": "date",
     "replied_date": "date",
+    "turn_started_hour": "integer",
+    "turn_started_iso_dow": "integer",
+    "is_first_response": "boolean",
 }
 REPLIES = [
     (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer"),
@@ -200,9 +203,18 @@ REPLIES = [
 ]
 
 
+def _local(at: dt.datetime, mailbox: str) -> dt.datetime:
+    return at.astimezone(ZoneInfo(ZONES[mailbox]))
+
+
 def _replies() -> list[tuple]:
-    """REPLIES with the local dates of the turn's start and its answer."""
-    return [(*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0])) for r in REPLIES]
+    """REPLIES with the local dates of the turn's start and its answer, the local hour and
+    ISO weekday of the start, and whether it is a customer-initiated thread's first turn."""
+    return [
+        (*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0]), _local(r[2], r[0]).hour,
+         _local(r[2], r[0]).isoweekday(), r[10] == "customer" and r[9] == 1)
+        for r in REPLIES
+    ]  # fmt: skip
 
 
 MESSAGE_COLUMNS = {
@@ -215,6 +227,15 @@ MESSAGE_COLUMNS = {
     "received_at": "timestamptz",
     "sent_at": "timestamptz",
     "folder_name": "varchar",
+}
+LOCAL_MESSAGE_COLUMNS = {  # fct_messages' local calendar, as the semantic model reads it
+    "message_date": "date",
+    "received_date": "date",
+    "sent_date": "date",
+    "received_hour": "integer",
+    "received_iso_dow": "integer",
+    "received_hours_slot": "varchar",
+    "is_received_outside_hours": "boolean",
 }
 AUDIT_COLUMNS = MESSAGE_COLUMNS | {
     "sender_address": "varchar",
@@ -255,6 +276,15 @@ def _messages() -> list[tuple]:
         (mailbox[c], c, f"<out-{c}-{i}@x>", "outbound", who or mailbox[c], who, at, at, folder)
         for i, (c, at, who, folder) in enumerate(outbound)
     ]
+    return rows
+
+
+def _local_messages() -> list[tuple]:
+    """_messages() with their local dates, hour and weekday (business hours not modelled)."""
+    rows = []
+    for row in _messages():
+        at = _local(row[6], row[0])
+        rows.append((*row, at.date(), at.date(), at.date(), at.hour, at.isoweekday(), None, None))
     return rows
 
 
@@ -450,7 +480,7 @@ def build(path: Path) -> Path:
         con.execute("create schema marts")
         _create(con, "fct_threads", THREAD_COLUMNS, [t.values() for t in THREADS])
         _create(con, "fct_replies", REPLY_COLUMNS, _replies())
-        _create(con, "fct_messages", MESSAGE_COLUMNS, _messages())
+        _create(con, "fct_messages", MESSAGE_COLUMNS | LOCAL_MESSAGE_COLUMNS, _local_messages())
         _create(con, "fct_message_audit", AUDIT_COLUMNS, _audit())
         _create(con, "fct_sync_runs", SYNC_RUN_COLUMNS, SYNC_RUNS)
         _create(con, "fct_quarantined_items", QUARANTINE_COLUMNS, QUARANTINED)
