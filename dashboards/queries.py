@@ -533,54 +533,6 @@ def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 @_cached
-def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """Inbound and outbound messages and new threads per period."""
-    return _frame(
-        db,
-        f"""
-        with {_LOCAL_MAILBOXES},
-        messages as (
-            select
-                f.direction,
-                cast(date_trunc($grain, {_local_date("f.received_at")}) as date) as period_start
-            from marts.fct_messages as f
-            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where {_in_range("f.received_at")}
-                and (f.direction = 'inbound' or {_agent_row(scope, "f")})
-        ),
-        threads as (
-            select cast(date_trunc($grain, {_local_date("t.first_inbound_at")}) as date)
-                as period_start
-            from marts.fct_threads as t
-            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-            where t.initiated_by = 'customer' and {_thread_agent(scope)}
-                and {_in_range("t.first_inbound_at")}
-        ),
-        message_counts as (
-            select
-                period_start,
-                count(*) filter (where direction = 'inbound') as inbound_messages,
-                count(*) filter (where direction = 'outbound') as outbound_messages
-            from messages
-            group by all
-        ),
-        thread_counts as (
-            select period_start, count(*) as new_threads from threads group by all
-        )
-        select
-            coalesce(c.period_start, t.period_start) as period_start,
-            coalesce(c.inbound_messages, 0) as inbound_messages,
-            coalesce(c.outbound_messages, 0) as outbound_messages,
-            coalesce(t.new_threads, 0) as new_threads
-        from message_counts as c
-        full outer join thread_counts as t on c.period_start = t.period_start
-        order by period_start
-        """,
-        _params(scope, grain=scope.grain),
-    )
-
-
-@_cached
 def topic_breakdown(db: Database, scope: Scope) -> pd.DataFrame:
     """Customer-initiated threads that started in the range, per topic (a thread may have
     several topics and then counts under each)."""

@@ -24,17 +24,10 @@ def _layer(db: Database) -> SemanticLayer:
     return SemanticLayer(Path(db.path))
 
 
-def _quoted(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def _mailboxes(scope: Scope) -> str:
-    return f"{{{{ Entity('mailbox') }}}} in ({_quoted(scope.mailboxes)})"
-
-
-def _days(scope: Scope) -> str:
-    day = "{{ TimeDimension('metric_time', 'day') }}"
-    return f"{day} between '{scope.start}' and '{scope.end}'"
+# The scope's values are bind parameters, not literals, so a request's compiled SQL (cached
+# per request by the semantic layer) serves every mailbox, date range and agent.
+MAILBOXES = "list_contains($mailboxes, {{ Entity('mailbox') }})"
+DAYS = "{{ TimeDimension('metric_time', 'day') }} between $start and $end"
 
 
 def _agent(scope: Scope) -> tuple[str, ...]:
@@ -44,7 +37,17 @@ def _agent(scope: Scope) -> tuple[str, ...]:
         return ()
     if scope.agent == SHARED_MAILBOX:
         return ("{{ Entity('agent') }} is null",)
-    return (f"{{{{ Entity('agent') }}}} = {_quoted((scope.agent,))}",)
+    return ("{{ Entity('agent') }} = $agent",)
+
+
+def _whole_periods(group_by: tuple[str, ...]) -> str:
+    """The days of the weeks or months (the group-by's grain) that the date range touches."""
+    grain = next(g.removeprefix("metric_time__") for g in group_by if g.startswith("metric_time__"))
+    day = "{{ TimeDimension('metric_time', 'day') }}"
+    return (
+        f"{day} >= date_trunc('{grain}', cast($start as date))"
+        f" and {day} < date_trunc('{grain}', cast($end as date)) + interval 1 {grain}"
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -60,21 +63,19 @@ def metrics(
     """The metrics `names` by `group_by` over the scope's mailboxes and dates; with
     `whole_periods`, over the whole weeks or months (of the group-by) the dates touch; with
     `by_agent`, of the scope's agent only."""
-    if by_agent:
-        where = (*where, *_agent(scope))
-    if whole_periods:
-        request = Request(
-            metrics=names,
-            group_by=group_by,
-            where=(_mailboxes(scope), *where),
-            start_time=scope.start,
-            end_time=scope.end,
-        )
-    else:
-        request = Request(
-            metrics=names, group_by=group_by, where=(_mailboxes(scope), _days(scope), *where)
-        )
-    result = _layer(db).query(request)
+    days = _whole_periods(group_by) if whole_periods else DAYS
+    request = Request(
+        metrics=names,
+        group_by=group_by,
+        where=(MAILBOXES, days, *where, *(_agent(scope) if by_agent else ())),
+    )
+    params = {
+        "mailboxes": list(scope.mailboxes),
+        "start": scope.start,
+        "end": scope.end,
+        "agent": scope.agent,
+    }
+    result = _layer(db).query(request, params)
     frame = pd.DataFrame(result.rows, columns=list(result.columns))
     for column in frame.columns:
         if column.startswith("metric_time") and not frame.empty:
