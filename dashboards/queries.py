@@ -326,26 +326,6 @@ def _mart_days(mart: str) -> str:
         )"""
 
 
-# --- overview ---------------------------------------------------------------------------
-
-
-@_cached
-def open_threads(db: Database, scope: Scope) -> int:
-    """Threads not resolved as of the build (the current backlog)."""
-    frame = _frame(
-        db,
-        f"""
-        with {_MAILBOXES}
-        select count(*) as open_threads
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where t.status <> 'resolved' and {_thread_agent(scope)}
-        """,
-        _params(scope),
-    )
-    return int(frame["open_threads"].iloc[0])
-
-
 # --- response times ---------------------------------------------------------------------
 
 TURN_KINDS = ("All replies", "First responses", "Later replies")
