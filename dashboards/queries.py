@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -270,19 +269,15 @@ def _params(scope: Scope, **extra) -> dict:
     # Two UTC windows spare rows the time-zone conversion of the exact date test: the wider
     # one holds every instant whose local date can be in the range, the narrower one only
     # instants whose local date is in the range whatever the time zone (UTC-12 to UTC+14).
-    first_day = min(scope.start, extra.get("prev_start", scope.start))
     params = {
         "mailboxes": list(scope.mailboxes),
         "start": scope.start,
         "end": scope.end,
-        "utc_from": _utc(first_day - dt.timedelta(days=1)),
+        "utc_from": _utc(scope.start - dt.timedelta(days=1)),
         "utc_to": _utc(scope.end + dt.timedelta(days=2)),
         "surely_from": _utc(scope.start, 14),
         "surely_to": _utc(scope.end + dt.timedelta(days=1), -14),
     }
-    if "prev_start" in extra:
-        params["prev_surely_from"] = _utc(extra["prev_start"], 14)
-        params["prev_surely_to"] = _utc(extra["prev_end"] + dt.timedelta(days=1), -14)
     if scope.agent is not None and scope.agent != SHARED_MAILBOX:
         params["agent"] = scope.agent
     return params | extra
@@ -292,13 +287,12 @@ def _near(timestamp: str) -> str:
     return f"{timestamp} between $utc_from and $utc_to"
 
 
-def _in_range(timestamp: str, period: str = "") -> str:
-    """The instant's local date (its mailbox's time zone, `m`) falls in the date range (with
-    `period="prev_"`, in the previous period); only instants near the range's ends are
-    converted to local time to tell."""
+def _in_range(timestamp: str) -> str:
+    """The instant's local date (its mailbox's time zone, `m`) falls in the date range; only
+    instants near the range's ends are converted to local time to tell."""
     return f"""(
-        {timestamp} >= ${period}surely_from and {timestamp} < ${period}surely_to
-        or {_near(timestamp)} and {_local_date(timestamp)} between ${period}start and ${period}end
+        {timestamp} >= $surely_from and {timestamp} < $surely_to
+        or {_near(timestamp)} and {_local_date(timestamp)} between $start and $end
     )"""
 
 
@@ -334,228 +328,31 @@ def _mart_days(mart: str) -> str:
         )"""
 
 
-# --- overview ---------------------------------------------------------------------------
-
-
-def _kpi_sql(scope: Scope, bucket: Callable[[str], str]) -> str:
-    """KPIs per bucket; `bucket` gives an instant's bucket (null: outside every one)."""
-    first = _minutes(scope, "first_response")
-    reply = _minutes(scope, "reply")
-    first_responder = _sent_by_agent(scope, "t.first_response_at", "t.first_responder")
-    return f"""
-    with {_LOCAL_MAILBOXES},
-    -- Materialized so that each instant is placed in its bucket once: a bucket filter pushed
-    -- down into the time-zone conversion would convert it again for every comparison.
-    threads as materialized (
-        select
-            t.initiated_by,
-            t.assignee,
-            t.reassignment_count,
-            t.reopen_count,
-            t.sla_first_response_status,
-            t.{first} as first_response,
-            {first_responder} as is_chosen_first_response,
-            {bucket("t.started_at")} as started_bucket,
-            -- a customer's thread starts with its first inbound message
-            case
-                when t.first_inbound_at = t.started_at then started_bucket
-                else {bucket("t.first_inbound_at")}
-            end as first_inbound_bucket,
-            {bucket("t.resolved_at")} as resolved_bucket
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where {_thread_agent(scope)}
-            and ({_near("t.started_at")} or {_near("t.first_inbound_at")}
-                or {_near("t.resolved_at")})
-    ),
-    started as (
-        select
-            started_bucket as bucket,
-            count(*) as new_threads,
-            count(*) filter (where reassignment_count >= 1) as reassigned_threads,
-            count(*) filter (where assignee is not null) as assigned_threads
-        from threads
-        where started_bucket is not null
-        group by all
-    ),
-    first_responses as (
-        select
-            first_inbound_bucket as bucket,
-            median(first_response) filter (where is_chosen_first_response)
-                as first_response_median,
-            avg(first_response) filter (where is_chosen_first_response) as first_response_mean,
-            count(*) filter (where sla_first_response_status = 'met') as sla_met,
-            count(*) filter (where sla_first_response_status = 'breached') as sla_breached
-        from threads
-        where first_inbound_bucket is not null and initiated_by = 'customer'
-        group by all
-    ),
-    resolved as (
-        select
-            resolved_bucket as bucket,
-            count(*) as resolved_threads,
-            count(*) filter (where reopen_count >= 1) as reopened_threads
-        from threads
-        where resolved_bucket is not null
-        group by all
-    ),
-    turns as materialized (
-        select r.{reply} as reply, {bucket("r.turn_started_at")} as bucket
-        from marts.fct_replies as r
-        inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        where {_turn_agent(scope)} and {_near("r.turn_started_at")}
-    ),
-    replies as (
-        select
-            bucket,
-            count(reply) as answered_turns,
-            -- one sort for both; equal to median(reply) and quantile_cont(reply, 0.9)
-            quantile_cont(reply, [0.5, 0.9]) as reply_quantiles,
-            avg(reply) as reply_mean
-        from turns
-        where bucket is not null
-        group by all
-    ),
-    buckets as (
-        select bucket from started
-        union
-        select bucket from first_responses
-        union
-        select bucket from resolved
-        union
-        select bucket from replies
-    )
-    select
-        b.bucket,
-        coalesce(s.new_threads, 0) as new_threads,
-        f.first_response_median,
-        f.first_response_mean,
-        p.reply_quantiles[1] as reply_median,
-        p.reply_quantiles[2] as reply_p90,
-        p.reply_mean,
-        coalesce(p.answered_turns, 0) as answered_turns,
-        f.sla_met / nullif(f.sla_met + f.sla_breached, 0) as sla_met_rate,
-        coalesce(r.resolved_threads, 0) as resolved_threads,
-        r.reopened_threads / nullif(r.resolved_threads, 0) as reopen_rate,
-        s.reassigned_threads / nullif(s.assigned_threads, 0) as reassignment_rate
-    from buckets as b
-    left join started as s on b.bucket = s.bucket
-    left join first_responses as f on b.bucket = f.bucket
-    left join resolved as r on b.bucket = r.bucket
-    left join replies as p on b.bucket = p.bucket
-    order by b.bucket
-    """
-
-
-@_cached
-def kpi_cards(db: Database, scope: Scope) -> pd.DataFrame:
-    """One row per period, `current` and `previous` (the equal period just before)."""
-    before = scope.previous()
-
-    def bucket(timestamp: str) -> str:
-        return (
-            f"case when {_in_range(timestamp)} then 'current' "
-            f"when {_in_range(timestamp, 'prev_')} then 'previous' end"
-        )
-
-    frame = _frame(
-        db,
-        _kpi_sql(scope, bucket),
-        _params(scope, prev_start=before.start, prev_end=before.end),
-    )
-    return frame.set_index("bucket").reindex(["current", "previous"])
-
-
-@_cached
-def kpi_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """The same KPIs per day, ISO week (Monday) or calendar month of the chosen range."""
-
-    def bucket(timestamp: str) -> str:
-        period = f"cast(date_trunc($grain, {_local_date(timestamp)}) as date)"
-        return f"case when {_in_range(timestamp)} then {period} end"
-
-    frame = _frame(db, _kpi_sql(scope, bucket), _params(scope, grain=scope.grain))
-    return frame.rename(columns={"bucket": "period_start"})
-
-
-@_cached
-def open_threads(db: Database, scope: Scope) -> int:
-    """Threads not resolved as of the build (the current backlog)."""
-    frame = _frame(
-        db,
-        f"""
-        with {_MAILBOXES}
-        select count(*) as open_threads
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where t.status <> 'resolved' and {_thread_agent(scope)}
-        """,
-        _params(scope),
-    )
-    return int(frame["open_threads"].iloc[0])
-
-
 # --- response times ---------------------------------------------------------------------
 
 TURN_KINDS = ("All replies", "First responses", "Later replies")
-
-
-def _turns_sql(scope: Scope, kind: str = "All replies") -> str:
-    """Answered turns that started in the range, each marked first response or later reply."""
-    reply = _minutes(scope, "reply")
-    keep = {
-        "All replies": "true",
-        "First responses": "is_first_response",
-        "Later replies": "not is_first_response",
-    }[kind]
-    return f"""
-    with {_LOCAL_MAILBOXES},
-    turns as (
-        select
-            r.*,
-            r.{reply} as reply,
-            {_local_date("r.turn_started_at")} as turn_date,
-            {_local_time("r.turn_started_at")} as turn_local,
-            coalesce(r.initiated_by = 'customer' and r.turn_number = 1, false)
-                as is_first_response
-        from marts.fct_replies as r
-        inner join mailboxes as m on r.mailbox_address = m.mailbox_address
-        where {_turn_agent(scope)} and {_in_range("r.turn_started_at")}
-    ),
-    answered as (
-        select * from turns where reply is not null and {keep}
-    )"""
-
-
-@_cached
-def reply_stats(db: Database, scope: Scope, kind: str) -> pd.Series:
-    return _frame(
-        db,
-        _turns_sql(scope, kind)
-        + """
-        select
-            count(*) as turns,
-            median(reply) as median,
-            quantile_cont(reply, 0.9) as p90,
-            avg(reply) as mean,
-            quantile_cont(reply, 0.98) as p98
-        from answered
-        """,
-        _params(scope),
-    ).iloc[0]
 
 
 @_cached
 def reply_histogram(
     db: Database, scope: Scope, kind: str, width_minutes: float, bins: int
 ) -> pd.DataFrame:
-    """Answered turns per bin of `width_minutes`; the last bin also holds everything above."""
+    """Answered turns that started in the range per bin of `width_minutes` of reply time;
+    the last bin also holds everything above."""
+    keep = {
+        "All replies": "true",
+        "First responses": "r.is_first_response",
+        "Later replies": "not r.is_first_response",
+    }[kind]
     return _frame(
         db,
-        _turns_sql(scope, kind)
-        + """,
-        binned as (
-            select least(floor(reply / $width), $bins - 1) as bin from answered
+        f"""
+        with binned as (
+            select least(floor(r.{_minutes(scope, "reply")} / $width), $bins - 1) as bin
+            from marts.fct_replies as r
+            where list_contains($mailboxes, r.mailbox_address)
+                and r.turn_started_date between $start and $end
+                and r.replied_at is not null and {keep} and {_turn_agent(scope)}
         )
         select
             bin * $width / 60 as bin_start,
@@ -566,70 +363,6 @@ def reply_histogram(
         order by bin
         """,
         _params(scope, width=width_minutes, bins=bins),
-    )
-
-
-@_cached
-def reply_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
-    """Answered turns by the local weekday and hour the customer wrote: count and median."""
-    return _frame(
-        db,
-        _turns_sql(scope)
-        + """
-        select
-            strftime(turn_local, '%a') as weekday,
-            hour(turn_local) as hour,
-            count(*) as turns,
-            median(reply) / 60 as median_hours
-        from answered
-        group by all
-        """,
-        _params(scope),
-    )
-
-
-@_cached
-def first_vs_later(db: Database, scope: Scope) -> pd.DataFrame:
-    """Median, p90 and count of first responses and of later replies, per period."""
-    return _frame(
-        db,
-        _turns_sql(scope)
-        + """
-        select
-            cast(date_trunc($grain, turn_date) as date) as period_start,
-            case when is_first_response then 'First response' else 'Later replies' end as kind,
-            count(*) as turns,
-            median(reply) as median_minutes,
-            quantile_cont(reply, 0.9) as p90_minutes
-        from answered
-        group by all
-        order by period_start, kind
-        """,
-        _params(scope, grain=scope.grain),
-    )
-
-
-@_cached
-def arrivals_heatmap(db: Database, scope: Scope) -> pd.DataFrame:
-    """Inbound messages by local weekday and hour of arrival (not filtered by agent)."""
-    return _frame(
-        db,
-        f"""
-        with {_LOCAL_MAILBOXES},
-        arrivals as (
-            select {_local_time("f.received_at")} as received_local
-            from marts.fct_messages as f
-            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where f.direction = 'inbound' and {_in_range("f.received_at")}
-        )
-        select
-            strftime(received_local, '%a') as weekday,
-            hour(received_local) as hour,
-            count(*) as messages
-        from arrivals
-        group by all
-        """,
-        _params(scope),
     )
 
 
@@ -779,54 +512,6 @@ def agent_replies_trend(db: Database, scope: Scope) -> pd.DataFrame:
 
 
 # --- workload ---------------------------------------------------------------------------
-
-
-@_cached
-def volume_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """Inbound and outbound messages and new threads per period."""
-    return _frame(
-        db,
-        f"""
-        with {_LOCAL_MAILBOXES},
-        messages as (
-            select
-                f.direction,
-                cast(date_trunc($grain, {_local_date("f.received_at")}) as date) as period_start
-            from marts.fct_messages as f
-            inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-            where {_in_range("f.received_at")}
-                and (f.direction = 'inbound' or {_agent_row(scope, "f")})
-        ),
-        threads as (
-            select cast(date_trunc($grain, {_local_date("t.first_inbound_at")}) as date)
-                as period_start
-            from marts.fct_threads as t
-            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-            where t.initiated_by = 'customer' and {_thread_agent(scope)}
-                and {_in_range("t.first_inbound_at")}
-        ),
-        message_counts as (
-            select
-                period_start,
-                count(*) filter (where direction = 'inbound') as inbound_messages,
-                count(*) filter (where direction = 'outbound') as outbound_messages
-            from messages
-            group by all
-        ),
-        thread_counts as (
-            select period_start, count(*) as new_threads from threads group by all
-        )
-        select
-            coalesce(c.period_start, t.period_start) as period_start,
-            coalesce(c.inbound_messages, 0) as inbound_messages,
-            coalesce(c.outbound_messages, 0) as outbound_messages,
-            coalesce(t.new_threads, 0) as new_threads
-        from message_counts as c
-        full outer join thread_counts as t on c.period_start = t.period_start
-        order by period_start
-        """,
-        _params(scope, grain=scope.grain),
-    )
 
 
 @_cached

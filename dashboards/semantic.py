@@ -14,8 +14,9 @@ import streamlit as st
 
 from mailkpi.semantic import Request, SemanticLayer
 
+from .charts import WEEKDAYS
 from .queries import TTL, Database
-from .scope import Scope
+from .scope import SHARED_MAILBOX, Scope
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,17 +24,30 @@ def _layer(db: Database) -> SemanticLayer:
     return SemanticLayer(Path(db.path))
 
 
-def _quoted(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+# The scope's values are bind parameters, not literals, so a request's compiled SQL (cached
+# per request by the semantic layer) serves every mailbox, date range and agent.
+MAILBOXES = "list_contains($mailboxes, {{ Entity('mailbox') }})"
+DAYS = "{{ TimeDimension('metric_time', 'day') }} between $start and $end"
 
 
-def _mailboxes(scope: Scope) -> str:
-    return f"{{{{ Entity('mailbox') }}}} in ({_quoted(scope.mailboxes)})"
+def _agent(scope: Scope) -> tuple[str, ...]:
+    """The chosen agent as the metrics' `agent` entity: a thread's first responder, a turn's
+    responder; the shared mailbox is the replies sent as the mailbox (no responder)."""
+    if scope.agent is None:
+        return ()
+    if scope.agent == SHARED_MAILBOX:
+        return ("{{ Entity('agent') }} is null",)
+    return ("{{ Entity('agent') }} = $agent",)
 
 
-def _days(scope: Scope) -> str:
+def _whole_periods(group_by: tuple[str, ...]) -> str:
+    """The days of the weeks or months (the group-by's grain) that the date range touches."""
+    grain = next(g.removeprefix("metric_time__") for g in group_by if g.startswith("metric_time__"))
     day = "{{ TimeDimension('metric_time', 'day') }}"
-    return f"{day} between '{scope.start}' and '{scope.end}'"
+    return (
+        f"{day} >= date_trunc('{grain}', cast($start as date))"
+        f" and {day} < date_trunc('{grain}', cast($end as date)) + interval 1 {grain}"
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -44,22 +58,24 @@ def metrics(
     group_by: tuple[str, ...] = (),
     where: tuple[str, ...] = (),
     whole_periods: bool = False,
+    by_agent: bool = False,
 ) -> pd.DataFrame:
     """The metrics `names` by `group_by` over the scope's mailboxes and dates; with
-    `whole_periods`, over the whole weeks or months (of the group-by) the dates touch."""
-    if whole_periods:
-        request = Request(
-            metrics=names,
-            group_by=group_by,
-            where=(_mailboxes(scope), *where),
-            start_time=scope.start,
-            end_time=scope.end,
-        )
-    else:
-        request = Request(
-            metrics=names, group_by=group_by, where=(_mailboxes(scope), _days(scope), *where)
-        )
-    result = _layer(db).query(request)
+    `whole_periods`, over the whole weeks or months (of the group-by) the dates touch; with
+    `by_agent`, of the scope's agent only."""
+    days = _whole_periods(group_by) if whole_periods else DAYS
+    request = Request(
+        metrics=names,
+        group_by=group_by,
+        where=(MAILBOXES, days, *where, *(_agent(scope) if by_agent else ())),
+    )
+    params = {
+        "mailboxes": list(scope.mailboxes),
+        "start": scope.start,
+        "end": scope.end,
+        "agent": scope.agent,
+    }
+    result = _layer(db).query(request, params)
     frame = pd.DataFrame(result.rows, columns=list(result.columns))
     for column in frame.columns:
         if column.startswith("metric_time") and not frame.empty:
@@ -67,10 +83,26 @@ def metrics(
     return frame
 
 
-def totals(db: Database, scope: Scope, names: tuple[str, ...]) -> dict[str, float | None]:
+def totals(
+    db: Database,
+    scope: Scope,
+    names: tuple[str, ...],
+    where: tuple[str, ...] = (),
+    by_agent: bool = False,
+) -> dict[str, float | None]:
     """The metrics over the whole scope: one value each."""
-    frame = metrics(db, scope, names)
+    frame = metrics(db, scope, names, where=where, by_agent=by_agent)
     if frame.empty:
         return dict.fromkeys(names)
     row = frame.iloc[0]
     return {n: (None if pd.isna(row[n]) else float(row[n])) for n in names}
+
+
+def weekday_hours(frame: pd.DataFrame, iso_dow: str, hour: str) -> pd.DataFrame:
+    """A frame grouped by a local ISO weekday and hour, with the heatmap's `weekday` (Mon..Sun)
+    and `hour`; rows without them (outbound messages, say) dropped."""
+    frame = frame.dropna(subset=[iso_dow, hour])
+    return frame.assign(
+        weekday=frame[iso_dow].astype(int).map(lambda d: WEEKDAYS[d - 1]),
+        hour=frame[hour].astype(int),
+    )

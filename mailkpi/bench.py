@@ -36,8 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import QUIET_ENV, ROOT
 from .database import building_path
+from .environment import QUIET_ENV, ROOT
 from .transform import dbt_command
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -159,6 +159,7 @@ def heaviest_query(path: Path) -> tuple[str, float]:
         "scope": scope,
         "mailboxes": mailboxes,
         "kind": queries.TURN_KINDS[0],
+        "period": "week",
         "width_minutes": 30.0,
         "bins": 48,
         "search": "",

@@ -10,16 +10,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import semantic
-
-# Nothing may reach for the network: set before dlt, dbt or Streamlit are imported.
-QUIET_ENV = {
-    "RUNTIME__DLTHUB_TELEMETRY": "false",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DBT_VERSION_CHECK": "false",
-    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    "DO_NOT_TRACK": "1",
-}
-ROOT = Path(__file__).resolve().parent.parent
+from .environment import QUIET_ENV, ROOT
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -231,13 +231,16 @@ class SemanticLayer:
 
         return re.sub(r"(Dimension\(\s*['\"])([^'\"]+)(['\"])", full, text)
 
-    def query(self, request: Request) -> Result:
+    def query(self, request: Request, params: dict | None = None) -> Result:
+        """The request's rows; `params` binds the `$name` placeholders its filters may hold,
+        so that one compiled statement serves every value (a dashboard's dates, say)."""
         import duckdb
 
         statement = self.sql(request)
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", statement)}
         con = duckdb.connect(str(self.duckdb_file), read_only=True)
         try:
-            cursor = con.execute(statement)
+            cursor = con.execute(statement, used)
             produced = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
         except duckdb.Error as exc:

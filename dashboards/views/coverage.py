@@ -38,12 +38,7 @@ if monday_total:
     st.markdown(f"**{before / monday_total:.0%} of Monday's mail arrives before we open.**")
 
 hours = semantic.metrics(db, scope, ("inbound_messages",), ("received_iso_dow", "received_hour"))
-hours = hours.dropna(subset=["received_iso_dow", "received_hour"])
-hours = hours.groupby(["received_iso_dow", "received_hour"], as_index=False)[
-    "inbound_messages"
-].sum()
-hours["weekday"] = hours["received_iso_dow"].astype(int).map(lambda d: charts.WEEKDAYS[d - 1])
-hours["hour"] = hours["received_hour"].astype(int)
+hours = semantic.weekday_hours(hours, "received_iso_dow", "received_hour")
 open_slots = queries.opening_hours(db, scope)
 open_slots["weekday"] = open_slots["iso_dow"].map(lambda d: charts.WEEKDAYS[d - 1])
 open_slots["hour"] = open_slots["local_hour"]

@@ -1,13 +1,35 @@
 """Overview: the headline KPIs against the previous period, and their trend."""
 
+import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Overview")
-cards = queries.kpi_cards(db, scope)
-now, before = cards.loc["current"], cards.loc["previous"]
+clock = "business_" if scope.clock == "business" else ""
+KPIS = {  # column: metric
+    "first_response_median": f"first_response_{clock}minutes_median",
+    "first_response_mean": f"first_response_{clock}minutes_avg",
+    "reply_median": f"reply_{clock}minutes_median",
+    "reply_p90": f"reply_{clock}minutes_p90",
+    "sla_met_rate": "sla_met_rate",
+    "new_threads": "new_threads",
+    "resolved_threads": "resolved_threads",
+    "reopen_rate": "reopen_rate",
+    "reassignment_rate": "reassignment_rate",
+}
+COUNTS = ["new_threads", "resolved_threads"]  # none in a period is 0
+by_metric = {metric: column for column, metric in KPIS.items()}
+
+
+def _kpis(scope) -> pd.Series:
+    values = semantic.totals(db, scope, tuple(KPIS.values()), by_agent=True)
+    row = pd.Series({by_metric[m]: v for m, v in values.items()}, dtype=float)
+    return row.fillna({c: 0 for c in COUNTS})
+
+
+now, before = _kpis(scope), _kpis(scope.previous())
 
 
 def _delta(column: str, kind: str) -> str | None:
@@ -87,7 +109,10 @@ with row[4]:
         border=True,
     )
 
-trend = queries.kpi_trend(db, scope)
+period = f"metric_time__{scope.grain}"
+trend = semantic.metrics(db, scope, tuple(KPIS.values()), (period,), by_agent=True)
+trend = trend.rename(columns={period: "period_start", **by_metric})
+trend = trend.fillna({c: 0 for c in COUNTS}).sort_values("period_start")
 if trend.empty:
     st.info("No threads or replies in this range.")
     st.stop()

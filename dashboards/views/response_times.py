@@ -5,15 +5,31 @@ import math
 import altair as alt
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Response times")
+reply = "reply_business_minutes" if scope.clock == "business" else "reply_minutes"
+STATS = {  # key: metric
+    "turns": "answered_turns",
+    "median": f"{reply}_median",
+    "p90": f"{reply}_p90",
+    "mean": f"{reply}_avg",
+    "p98": f"{reply}_p98",
+}
+FIRST = "{{ Dimension('turn__is_first_response') }}"
+KIND_FILTER = {
+    "All replies": (),
+    "First responses": (FIRST,),
+    "Later replies": (f"not {FIRST}",),
+}
 
 kind = st.segmented_control(
     "Replies", queries.TURN_KINDS, default="All replies", required=True, key="turn_kind"
 )
-stats = queries.reply_stats(db, scope, kind)
+values = semantic.totals(db, scope, tuple(STATS.values()), KIND_FILTER[kind], by_agent=True)
+stats = {key: values[metric] for key, metric in STATS.items()}
+stats["turns"] = stats["turns"] or 0
 cols = st.columns(4)
 cols[0].metric("Answered turns", ui.count(stats["turns"]), border=True)
 cols[1].metric("Median", ui.duration(stats["median"]), border=True)
@@ -41,15 +57,27 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("When customers write")
-    arrivals = queries.arrivals_heatmap(db, scope)
+    arrivals = semantic.weekday_hours(
+        semantic.metrics(db, scope, ("inbound_messages",), ("received_iso_dow", "received_hour")),
+        "received_iso_dow",
+        "received_hour",
+    )
+    arrivals = arrivals[arrivals["inbound_messages"] > 0]
     if arrivals.empty:
         st.info("No inbound messages in this range.")
     else:
-        st.altair_chart(charts.heatmap(arrivals, "messages", "Messages"), width="stretch")
+        st.altair_chart(charts.heatmap(arrivals, "inbound_messages", "Messages"), width="stretch")
         st.caption("Inbound messages by local weekday and hour (every agent).")
 with right:
     st.subheader("How fast they get an answer")
-    replies = queries.reply_heatmap(db, scope)
+    replies = semantic.weekday_hours(
+        semantic.metrics(db, scope, ("answered_turns", f"{reply}_median"),
+                         ("turn_started_iso_dow", "turn_started_hour"), by_agent=True),
+        "turn_started_iso_dow",
+        "turn_started_hour",
+    )  # fmt: skip
+    replies = replies[replies["answered_turns"] > 0]
+    replies = replies.assign(median_hours=replies[f"{reply}_median"] / 60)
     if replies.empty:
         st.info("No answered turns in this range.")
     else:
@@ -59,7 +87,18 @@ with right:
         st.caption("Median reply time by the local weekday and hour the customer wrote.")
 
 st.subheader("First response vs later replies")
-split = queries.first_vs_later(db, scope)
+period = f"metric_time__{scope.grain}"
+split = semantic.metrics(
+    db, scope, ("answered_turns", f"{reply}_median", f"{reply}_p90"),
+    (period, "is_first_response"), by_agent=True,
+)  # fmt: skip
+split = split[split["answered_turns"] > 0].rename(
+    columns={period: "period_start", "answered_turns": "turns",
+             f"{reply}_median": "median_minutes", f"{reply}_p90": "p90_minutes"}
+)  # fmt: skip
+split.insert(1, "kind", split.pop("is_first_response").map(
+    {True: "First response", False: "Later replies"}))  # fmt: skip
+split = split.sort_values(["period_start", "kind"])
 if split.empty:
     st.info("No answered turns in this range.")
 else:

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Workload")
@@ -13,7 +13,18 @@ OPEN_STATES = [label for state, label in ui.STATE_LABELS.items() if state != "re
 
 
 st.subheader("Messages and new threads")
-volume = queries.volume_trend(db, scope)
+period = f"metric_time__{scope.grain}"
+# every inbound message; the outbound ones and the new threads of the chosen agent
+arrived = semantic.metrics(db, scope, ("inbound_messages",), (period,))
+answered = semantic.metrics(
+    db, scope, ("outbound_messages", "new_customer_threads"), (period,), by_agent=True
+)
+volume = (
+    arrived.merge(answered, on=period, how="outer")
+    .rename(columns={period: "period_start", "new_customer_threads": "new_threads"})
+    .fillna(0)
+    .sort_values("period_start")
+)
 if volume.empty:
     st.info("No messages in this range.")
 else:

@@ -116,11 +116,12 @@ THREADS = [
             waited=(195, 195)),
 ]  # fmt: skip
 
-# the last two, the local dates, from _replies()
+# the last five, the local calendar of the turn and whether it is the first, from _replies()
 REPLY_COLUMNS = ("mailbox_address", "conversation_id", "turn_started_at", "replied_at",
                  "reply_minutes", "reply_business_minutes", "replied_by", "inbound_message_count",
                  "is_collision", "turn_number", "initiated_by", "answer_count",
-                 "turn_started_date", "replied_date")  # fmt: skip
+                 "turn_started_date", "replied_date", "turn_started_hour",
+                 "turn_started_iso_dow", "is_first_response")  # fmt: skip
 # answer_count: T2's second turn has Alice's and Bob's answers (the collision); an open turn 0
 REPLIES = [
     (SUPPORT, "T1", ts(25, 9), ts(25, 9, 30), 30, 30, ALICE, 1, False, 1, "customer", 1),
@@ -257,8 +258,14 @@ def _replies_to_resolve(thread: dict, messages: list[tuple]) -> int | None:
 
 
 def _replies() -> list[tuple]:
-    """REPLIES with the local dates of their instants."""
-    return [(*r, _local_day(r[2], r[0]), r[3] and _local_day(r[3], r[0])) for r in REPLIES]
+    """REPLIES with the local dates of the turn's start and its answer, the local hour and
+    ISO weekday of the start, and whether it is a customer-initiated thread's first turn."""
+    rows = []
+    for r in REPLIES:
+        started = r[2].astimezone(ZoneInfo(ZONES[r[0]]))
+        rows.append((*r, started.date(), _local_day(r[3], r[0]), started.hour,
+                     started.isoweekday(), r[10] == "customer" and r[9] == 1))  # fmt: skip
+    return rows
 
 
 def _local_day(at: dt.datetime | None, mailbox: str) -> dt.date | None:

@@ -52,8 +52,7 @@ def _disagreements(
             count(*) filter (where {kept or test})
         from instants as i cross join mailboxes as m
     """
-    before = scope.previous()
-    params = queries._params(scope, prev_start=before.start, prev_end=before.end)
+    params = queries._params(scope)
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
     with duckdb.connect() as con:
         con.execute("create schema marts")
@@ -74,14 +73,6 @@ def test_in_range_keeps_the_instants_of_the_range(zone):
     )
     assert differ == 0
     assert kept > 8 * 24 * 60 / 7 - 20  # about eight days of instants (one short in spring)
-
-
-@pytest.mark.parametrize("zone", ZONES)
-def test_in_previous_range_keeps_the_instants_of_the_previous_period(zone):
-    differ, kept = _disagreements(
-        zone, queries._in_range("i.at", "prev_"), f"{LOCAL_DATE} between $prev_start and $prev_end"
-    )
-    assert (differ, kept > 0) == (0, True)
 
 
 @pytest.mark.parametrize("zone", ZONES)

@@ -61,7 +61,8 @@ def test_overview_agent_filter(open_app):
     at = open_app()
     at.sidebar.selectbox(key="agent").set_value(ALICE).run()
     shown = metrics(at)
-    assert shown["New threads"] == "2"  # T1 (assigned), T2 (she answered a turn)
+    # A KPI's agent is its metric's `agent`: a thread's first responder, a turn's responder.
+    assert shown["New threads"] == "1"  # T1 (her first reply; Bob answered T2 first)
     assert shown["First reply · median"] == "30 min"  # only T1's first reply is hers
     assert shown["Reply time · median"] == "45 min"  # her turns: 30 and 60
     at.sidebar.selectbox(key="agent").set_value("shared mailbox").run()
@@ -102,6 +103,19 @@ def test_response_times_split_first_and_later_replies(open_app):
         "First response": 3,
         "Later replies": 1,
     }
+
+
+def test_response_times_histogram_span_and_reply_heatmap(open_app):
+    at = open_app("response_times")
+    # Business reply times 30, 45, 60, 150: the 98th percentile (continuous) is at position
+    # 0.98 x 3 = 2.94, so 60 + 0.94 x 90 = 144.6 min; 144.6 / 5 <= 40 gives 5-minute bins,
+    # ceil(144.6 / 5) + 1 = 30 of them, the last from 145 min (2.4 h).
+    assert "Bins of 5 min" in at.caption[1].value
+    assert "above 2.4 h" in at.caption[1].value
+    # Median reply hours by the local weekday and hour the customer wrote: T1 Wed 25 Mar
+    # 09:00 GMT, T2 Thu 16:00 and its second turn Fri 12:00, T6 Fri 27 Mar 10:00 in New York.
+    heat = chart_data(at, 2).set_index(["weekday", "hour"])["median_hours"].to_dict()
+    assert heat == {("Wed", 9): 0.5, ("Thu", 16): 2.5, ("Fri", 10): 0.75, ("Fri", 12): 1.0}
 
 
 def test_agents_table_counts_each_responder(open_app):
