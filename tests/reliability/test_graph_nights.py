@@ -140,6 +140,18 @@ def _excluded(path: str, well_known: str | None) -> bool:
 # --- what each night does (before its build), by night --------------------------------
 
 
+def inbox_burst(t: Tenant, name: str, count: int) -> None:
+    """`count` new messages from customers in the support Inbox."""
+    for n in range(count):
+        t.graph.add_message(
+            SUPPORT,
+            "inbox",
+            subject=f"{name} {n}",
+            sender=f"{name}{n}@fabrikam.com",
+            internet_message_id=f"<{name}-{n}@fabrikam.com>",
+        )
+
+
 def expire_every_token(t: Tenant) -> None:
     t.graph.expire_tokens()
 
@@ -147,14 +159,7 @@ def expire_every_token(t: Tenant) -> None:
 def expire_in_the_middle_of_a_round(t: Tenant) -> None:
     """The first nextLink of the night answers 410: that folder's round starts again."""
     t.graph.inject(410, "SyncStateNotFound", match="$skiptoken")
-    for n in range(4):  # enough new mail in the inbox for a second page
-        t.graph.add_message(
-            SUPPORT,
-            "inbox",
-            subject=f"Burst {n}",
-            sender=f"burst{n}@fabrikam.com",
-            internet_message_id=f"<burst{n}@fabrikam.com>",
-        )
+    inbox_burst(t, "burst", 4)  # enough new mail in the inbox for a second page
 
 
 def move_out_and_back(t: Tenant, mailbox: str = SUPPORT, via: str = "Inbox/Escalations") -> None:
@@ -202,14 +207,7 @@ def throttled_http_date(t: Tenant) -> None:
 
 def large_pages_time_out(status: int) -> Callable[[Tenant], None]:
     def fault(t: Tenant) -> None:
-        for n in range(3):
-            t.graph.add_message(
-                SUPPORT,
-                "inbox",
-                subject=f"Large {status} {n}",
-                sender=f"large{status}{n}@fabrikam.com",
-                internet_message_id=f"<large{status}-{n}@fabrikam.com>",
-            )
+        inbox_burst(t, f"large{status}", 3)
         t.graph.inject(status, "UnknownError", times=3, above_page_size=1)
 
     return fault
