@@ -110,7 +110,8 @@ class Tenant:
     def held(self, mailbox: str) -> set[str]:
         """internet_message_id of every message Graph holds in a folder the build reads."""
         stores = {mailbox: None} if mailbox == SALES else {SUPPORT: None, ALICE: "sentitems"}
-        ids = set()
+        ids: set[str] = set()
+        team_conversations: set[str] = set()
         for address, only in stores.items():
             box = self.graph.mailboxes[address]
             readable = {
@@ -119,11 +120,12 @@ class Tenant:
                 if (only is None or f.well_known == only)
                 and not _excluded(box.path(f), f.well_known)
             }
-            ids |= {
-                m.data["internetMessageId"]
-                for m in box.messages.values()
-                if m.folder_id in readable
-            }
+            held = [m.data for m in box.messages.values() if m.folder_id in readable]
+            if only is not None:  # an agent's copy counts in a conversation of the team's
+                held = [m for m in held if m["conversationId"] in team_conversations]
+            else:  # the team mailbox, read first
+                team_conversations = {m["conversationId"] for m in held}
+            ids |= {m["internetMessageId"] for m in held}
         return ids
 
 
