@@ -110,7 +110,8 @@ class Tenant:
     def held(self, mailbox: str) -> set[str]:
         """internet_message_id of every message Graph holds in a folder the build reads."""
         stores = {mailbox: None} if mailbox == SALES else {SUPPORT: None, ALICE: "sentitems"}
-        ids = set()
+        ids: set[str] = set()
+        team_conversations: set[str] = set()
         for address, only in stores.items():
             box = self.graph.mailboxes[address]
             readable = {
@@ -119,11 +120,12 @@ class Tenant:
                 if (only is None or f.well_known == only)
                 and not _excluded(box.path(f), f.well_known)
             }
-            ids |= {
-                m.data["internetMessageId"]
-                for m in box.messages.values()
-                if m.folder_id in readable
-            }
+            held = [m.data for m in box.messages.values() if m.folder_id in readable]
+            if only is not None:  # an agent's copy counts in a conversation of the team's
+                held = [m for m in held if m["conversationId"] in team_conversations]
+            else:  # the team mailbox, read first
+                team_conversations = {m["conversationId"] for m in held}
+            ids |= {m["internetMessageId"] for m in held}
         return ids
 
 
@@ -140,6 +142,18 @@ def _excluded(path: str, well_known: str | None) -> bool:
 # --- what each night does (before its build), by night --------------------------------
 
 
+def inbox_burst(t: Tenant, name: str, count: int) -> None:
+    """`count` new messages from customers in the support Inbox."""
+    for n in range(count):
+        t.graph.add_message(
+            SUPPORT,
+            "inbox",
+            subject=f"{name} {n}",
+            sender=f"{name}{n}@fabrikam.com",
+            internet_message_id=f"<{name}-{n}@fabrikam.com>",
+        )
+
+
 def expire_every_token(t: Tenant) -> None:
     t.graph.expire_tokens()
 
@@ -147,14 +161,7 @@ def expire_every_token(t: Tenant) -> None:
 def expire_in_the_middle_of_a_round(t: Tenant) -> None:
     """The first nextLink of the night answers 410: that folder's round starts again."""
     t.graph.inject(410, "SyncStateNotFound", match="$skiptoken")
-    for n in range(4):  # enough new mail in the inbox for a second page
-        t.graph.add_message(
-            SUPPORT,
-            "inbox",
-            subject=f"Burst {n}",
-            sender=f"burst{n}@fabrikam.com",
-            internet_message_id=f"<burst{n}@fabrikam.com>",
-        )
+    inbox_burst(t, "burst", 4)  # enough new mail in the inbox for a second page
 
 
 def move_out_and_back(t: Tenant, mailbox: str = SUPPORT, via: str = "Inbox/Escalations") -> None:
@@ -202,14 +209,7 @@ def throttled_http_date(t: Tenant) -> None:
 
 def large_pages_time_out(status: int) -> Callable[[Tenant], None]:
     def fault(t: Tenant) -> None:
-        for n in range(3):
-            t.graph.add_message(
-                SUPPORT,
-                "inbox",
-                subject=f"Large {status} {n}",
-                sender=f"large{status}{n}@fabrikam.com",
-                internet_message_id=f"<large{status}-{n}@fabrikam.com>",
-            )
+        inbox_burst(t, f"large{status}", 3)
         t.graph.inject(status, "UnknownError", times=3, above_page_size=1)
 
     return fault
