@@ -27,6 +27,7 @@ SMALL_DEMO_MESSAGES = 1500
 LONGEST_FIRST = (
     "tests/spark/test_parity.py::test_demo_tenant_marts_are_the_same_on_duckdb_and_spark",
     "tests/reliability/test_crash_safety.py",
+    "tests/notifications/test_demo_e2e.py",
 )
 
 

@@ -310,6 +310,7 @@ def counted_twice(path: Path) -> list[tuple]:
         ).fetchall()
 
 
+@pytest.mark.soak  # 60 dbt builds: 10-45 minutes on two cores (`make soak`)
 @pytest.mark.timeout(3600)
 def test_a_month_of_graph_nights(tenant: Tenant, tmp_path: Path):
     graph = tenant.graph
