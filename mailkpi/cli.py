@@ -197,11 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(key, value)
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command != "dashboard" or args.verbose else logging.WARNING,
+        level=logging.INFO
+        if args.command != "dashboard" or getattr(args, "verbose", False)
+        else logging.WARNING,
         format="%(message)s",
         stream=sys.stderr,
     )
-    if args.verbose:  # dbt's node lines too (mailkpi.transform)
+    if getattr(args, "verbose", False):  # dbt's node lines too (mailkpi.transform)
         logging.getLogger("mailkpi").setLevel(logging.DEBUG)
     else:  # a line per HTTP request is for debugging, not for a nightly job's mail
         logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -65,12 +65,12 @@ def test_a_demo_build_delivers_the_at_risk_and_breached_alerts_once(demo):
     # the demo's as_of is Monday 01:00 London: the first-response rules skip quiet hours
     # (mailkpi.yml); turn_unanswered and unassigned_threads are held. As of that instant
     # (SQL below): Support 1 thread at risk (60 business minutes left of its Key accounts
-    # hour: it came in on Saturday night) and 26 breached, Sales 10 breached: 37 alerts, one
+    # hour: it came in on Saturday night) and 29 breached, Sales 10 breached: 40 alerts, one
     # message per mailbox.
     alerts = _alerts(after_first)
     assert len(after_first) == 2
     assert sorted(h for h, _ in alerts).count("First response due soon") == 1
-    assert sorted(h for h, _ in alerts).count("First response overdue") == 36
+    assert sorted(h for h, _ in alerts).count("First response overdue") == 39
     with duckdb.connect(str(path), read_only=True) as con:
         breached = con.execute(
             "select conversation_id from marts.fct_threads where first_response_at is null "
@@ -84,7 +84,7 @@ def test_a_demo_build_delivers_the_at_risk_and_breached_alerts_once(demo):
     encoded = {unquote(c) for h, c in alerts if h == "First response overdue"}
     assert encoded == {c for (c,) in breached}
     assert len(at_risk) == 1
-    assert "notifications: 37 new alerts sent in 2 messages" in first.stderr
+    assert "notifications: 40 new alerts sent in 2 messages" in first.stderr
     # the second build: the same data, nothing new
     assert "notifications: 0 new alerts sent in 0 messages" in second.stderr
     assert len([m for m in messages if "digest" not in m["Subject"]]) == 2
@@ -172,11 +172,11 @@ def test_a_hanging_channel_neither_fails_nor_holds_up_a_build(demo, tmp_path):
     assert result.stdout.strip().splitlines()[-1].startswith("mailkpi: built demo tenant: ")
     lines = [ln for ln in result.stderr.splitlines() if ln.startswith("notifications:")]
     # the first message times out after 2 s and the channel is skipped for the rest of the
-    # run: all 37 first-response alerts wait; the turns (122) and Sales' 11 unassigned
+    # run: all 40 first-response alerts wait; the turns (123) and Sales' 11 unassigned
     # threads (> 10) are held for quiet hours
     assert lines == [
-        "notifications: channel managers: timed out; 37 alerts wait for the next run",
-        "notifications: 0 new alerts sent in 0 messages; 123 held until their mailbox opens",
+        "notifications: channel managers: timed out; 40 alerts wait for the next run",
+        "notifications: 0 new alerts sent in 0 messages; 124 held until their mailbox opens",
     ]
     assert SECRET not in result.stdout + result.stderr
     with duckdb.connect(str(path), read_only=True) as con:

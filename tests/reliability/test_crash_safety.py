@@ -47,7 +47,7 @@ class Run:
         self.started = time.monotonic()
         self.lines: list[tuple[float, str]] = []
         self.process = subprocess.Popen(
-            [str(MAILKPI), *args],
+            [str(MAILKPI), *args, "--verbose"],  # dbt's node lines mark the transform's start
             cwd=ROOT,
             env=offline_env(),
             stdout=subprocess.PIPE,
@@ -173,7 +173,7 @@ def test_kill_9_anywhere_then_rerun_equals_an_uninterrupted_build(tmp_path):
     shutil.copyfile(reference, victim)
     kill_runs(("transform", "--duckdb", str(victim)), dbt_phase, TRANSFORM_KILLS, DBT_STARTED)
 
-    final = Run("build", *demo, "--duckdb", str(victim), "-v")
+    final = Run("build", *demo, "--duckdb", str(victim))
     assert final.finish() == 0, final.output()[-3000:]
     assert "loaded 0 observations from demo" in final.output()  # nothing loaded twice
     assert mart_differences(reference, victim) == {}

@@ -173,7 +173,10 @@ def dbt_build(project: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(ROOT / "dbt")],
         cwd=project,
+        # its own target folder: the worker's one holds the mailkpi project's semantic
+        # manifest; UTC: the smoke project's unit-test rows are instants without an offset
         env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_VERSION_CHECK="false")
+        | {"DBT_TARGET_PATH": str(project / "target"), "TZ": "UTC"}
         | env,
         capture_output=True,
         text=True,
