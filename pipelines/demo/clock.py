@@ -12,34 +12,41 @@ from bisect import bisect_right
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from mailkpi.config import WEEKDAYS, MailboxSettings
-
+from .mailboxes import DemoMailbox
 from .settings import (
     CLOSED_HOUR_WEIGHT,
     EDGE_HOUR_WEIGHT,
     HOLIDAY_WEIGHT_FACTOR,
+    LOAD_TIME_UTC,
     OPEN_HOUR_WEIGHT,
     WEEKEND_HOUR_WEIGHT,
 )
 
+DAY = 86_400
 
-def local_instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> int:
+
+def local_instant(day: dt.date, at: dt.time, tz: dt.tzinfo) -> int:
     return int(dt.datetime.combine(day, at, tzinfo=tz).timestamp())
+
+
+def load_instant(day: dt.date) -> int:
+    """The nightly load of `day` (UTC)."""
+    return local_instant(day, LOAD_TIME_UTC, dt.UTC)
 
 
 class MailboxClock:
     """Business hours of one mailbox between two local dates (inclusive)."""
 
-    def __init__(self, mailbox: MailboxSettings, first: dt.date, last: dt.date):
+    def __init__(self, mailbox: DemoMailbox, first: dt.date, last: dt.date):
         self.tz = ZoneInfo(mailbox.timezone)
         self.holidays = frozenset(mailbox.holidays)
-        self.ranges = mailbox.business_hours.ranges()
+        self.ranges = mailbox.opening_hours
         starts: list[int] = []
         ends: list[int] = []
         day = first
         while day <= last:
             if day not in self.holidays:
-                for start, end in self.ranges.get(WEEKDAYS[day.weekday()], ()):
+                for start, end in self.ranges.get(day.weekday(), ()):
                     starts.append(local_instant(day, start, self.tz))
                     ends.append(
                         local_instant(day + dt.timedelta(days=1), dt.time(0), self.tz)
@@ -82,7 +89,7 @@ class MailboxClock:
         """
         start = local_instant(day, dt.time(0), self.tz)
         end = local_instant(day + dt.timedelta(days=1), dt.time(0), self.tz)
-        open_ranges = self.ranges.get(WEEKDAYS[day.weekday()], ())
+        open_ranges = self.ranges.get(day.weekday(), ())
         holiday = HOLIDAY_WEIGHT_FACTOR if day in self.holidays else 1.0
         hours, weights = [], []
         for at in range(start, end, 3600):
