@@ -20,7 +20,6 @@ from .config import Config, ConfigError
 log = logging.getLogger("mailkpi")
 
 PIPELINE_NAME = "mailkpi"
-SOURCES = ("demo", "graph")
 # The instant a Graph run observes the mailboxes at, instead of now: for replaying a night
 # and for tests, which own their clock (docs/operations.md, "Settings for replays and tests").
 OBSERVED_AT_ENV = "MAILKPI_OBSERVED_AT"

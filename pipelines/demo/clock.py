@@ -1,4 +1,5 @@
-"""Local time for the demo generator: arrival weights and business-hour arithmetic.
+"""Local time for the demo generator: arrival weights, business-hour arithmetic and the
+nightly loads' instants.
 
 Everything works on integer epoch seconds (UTC); local dates, business hours, holidays and
 daylight-saving changes come from the mailbox's settings through `zoneinfo`, once per day,
@@ -77,9 +78,6 @@ class MailboxClock:
         if k >= len(self._starts):  # past the computed horizon: carry on in calendar time
             return int(self._ends[-1] + (target - self._before[-1]))
         return int(self._starts[k] + (target - self._before[k]))
-
-    def business_seconds(self, start: int, end: int) -> int:
-        return self._position(end) - self._position(start)
 
     def day_weights(self, day: dt.date) -> tuple[list[int], list[float]]:
         """UTC start of each local hour of `day` and its cumulative arrival weight.

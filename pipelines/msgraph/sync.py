@@ -56,7 +56,6 @@ from .settings import (
 
 log = logging.getLogger("mailkpi.msgraph")
 MAX_RESTARTS = 3  # of one folder's round within a run, after 410s or a transient 404
-_END = object()
 
 
 class Item(NamedTuple):
