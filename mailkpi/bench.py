@@ -1,13 +1,13 @@
 """`mailkpi bench`: time the nightly build of synthetic tenants of growing size.
 
 Each size is a fresh demo tenant in a temporary directory: generated once and recorded
-(`pipelines.demo.recording`, timed on its own), then built with the real commands, load and
-dbt timed apart (`mailkpi extract` replaying the recording, then `mailkpi transform`, each its
+(`python -m mailkpi.record_demo`, timed on its own), then built with the real commands, load
+and dbt timed apart (`mailkpi extract` replaying the recording, then `mailkpi transform`, each its
 own process), then built again after the window grows by about 1 % (new messages, and the
 moves and category changes of earlier ones), and that night once more as a nightly job runs
 it: one `mailkpi build`, extract and transform in one process. Peak memory is that
 of those processes and their children (dbt), as the kernel counts it when each is reaped.
-The Graph path is timed by the emulator benchmark (`python -m tests.graph_emulator.bench`)
+The Graph path is timed by the emulator benchmark (`python -m mailkpi.graph_emulator.bench`)
 at one size.
 
 This machine's speed varies from hour to hour (a shared host): every size also times a
@@ -227,7 +227,7 @@ def measure_size(messages: int, work: Path) -> dict:
     recording = work / "recording"
     generate = _command(
         [
-            *("-m", "pipelines.demo.recording", str(recording)),
+            *("-m", "mailkpi.record_demo", str(recording)),
             *("--messages", str(messages), "--end", extended_end),
         ],
         env,
@@ -296,7 +296,7 @@ def measure_graph(messages: int) -> dict:
     step = _command(
         [
             "-m",
-            "tests.graph_emulator.bench",
+            "mailkpi.graph_emulator.bench",
             "--messages",
             str(messages),
             "--page-size",
@@ -310,7 +310,7 @@ def measure_graph(messages: int) -> dict:
     )
     if not first:
         raise BenchFailed(f"unexpected output of the Graph benchmark:\n{step.output[-500:]}")
-    from tests.graph_emulator.bench import FOLDERS
+    from .graph_emulator.bench import FOLDERS
 
     rows, requests, seconds = int(first[1]), int(first[2]), float(first[3])
     return {

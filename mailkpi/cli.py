@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import semantic
 from .environment import QUIET_ENV, ROOT
+from .errors import user_error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -171,27 +172,6 @@ def _notifications(args: argparse.Namespace, duckdb_file: Path) -> int:
     return 0  # a channel that is down is reported above; its alerts wait for the next run
 
 
-def _user_error(exc: BaseException):
-    """The MailkpiError behind an exception, looking through dlt's wrappers."""
-    from .errors import MailkpiError
-
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, MailkpiError):
-            return current
-        todo += [
-            getattr(current, "exception", None),
-            current.__cause__,
-            current.__context__,
-        ]
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
@@ -243,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         print("mailkpi: interrupted; the DuckDB file is unchanged", file=sys.stderr)
         return 130
     except Exception as exc:
-        error = _user_error(exc)
+        error = user_error(exc)
         if error is None:
             if os.environ.get("MAILKPI_DEBUG"):
                 raise

@@ -20,7 +20,6 @@ from .config import Config, ConfigError
 log = logging.getLogger("mailkpi")
 
 PIPELINE_NAME = "mailkpi"
-SOURCES = ("demo", "graph")
 # The instant a Graph run observes the mailboxes at, instead of now: for replaying a night
 # and for tests, which own their clock (docs/operations.md, "Settings for replays and tests").
 OBSERVED_AT_ENV = "MAILKPI_OBSERVED_AT"
@@ -56,13 +55,19 @@ def resolve_source(requested: str | None) -> str:
 
 
 def _source(name: str, config: Config, demo_messages: int | None):
+    from .sources import demo_mailboxes, graph_mailboxes
+
     if name == "demo":
         from pipelines.demo import demo_source
 
-        return demo_source(config, **({"messages": demo_messages} if demo_messages else {}))
+        return demo_source(
+            demo_mailboxes(config),
+            internal_domains=config.internal_domains,
+            **({"messages": demo_messages} if demo_messages else {}),
+        )
     from pipelines.msgraph import msgraph_source
 
-    return msgraph_source(config, observed_at=observed_at())
+    return msgraph_source(graph_mailboxes(config), observed_at=observed_at())
 
 
 def observed_at() -> dt.datetime:

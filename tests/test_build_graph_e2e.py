@@ -8,8 +8,8 @@ import datetime as dt
 import duckdb
 import pytest
 
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.conftest import offline_env, run_mailkpi
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 
 pytestmark = pytest.mark.slow
 

@@ -6,15 +6,14 @@ What the tenant contains and how to resize it: docs/demo-tenant.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import dlt
 import pyarrow as pa
 
-from mailkpi.config import Config
-
+from . import recording as rec
 from .generator import Tenant
 from .helpers import (
     demo_as_of,
@@ -25,45 +24,64 @@ from .helpers import (
     remember_load,
     sync_runs_table,
 )
+from .mailboxes import Agent, DemoMailbox
 from .settings import DEFAULT_MESSAGES, DEFAULT_SEED, DEMO_END, DEMO_START
 
-__all__ = ["DEFAULT_MESSAGES", "DEMO_END", "DEMO_START", "demo_as_of", "demo_source"]
+__all__ = [
+    "DEFAULT_MESSAGES",
+    "DEMO_END",
+    "DEMO_START",
+    "Agent",
+    "DemoMailbox",
+    "demo_as_of",
+    "demo_source",
+]
 
 
 @dlt.source(name="demo", max_table_nesting=0)
 def demo_source(
-    config: Config,
+    mailboxes: Sequence[DemoMailbox],
     *,
+    internal_domains: Sequence[str] = (),
     seed: int = DEFAULT_SEED,
     start: dt.date = DEMO_START,
     end: dt.date = DEMO_END,
     messages: int = DEFAULT_MESSAGES,
     recording: str | None = None,
 ) -> Any:
-    """Nightly loads of a generated mail history for every mailbox in `config`.
+    """Nightly loads of a generated mail history for every mailbox.
 
     Args:
-        config: the resolved team config; its mailboxes, agents, aliases, SLA tiers, time
+        mailboxes: the team mailboxes; their agents, aliases, key accounts, folders, time
             zones, business hours and holidays shape the traffic.
-        seed: the same seed (with the same config, window and size) gives the same rows.
+        internal_domains: the organization's own domains (colleagues write from them).
+        seed: the same seed (with the same mailboxes, window and size) gives the same rows.
         start: first day of mail; the first nightly load is the next day at 01:00 UTC.
         end: day of the last nightly load (01:00 UTC), the build's `as_of`.
         messages: about this many messages over the default window (a rate: a longer
             window holds proportionally more).
-        recording: a directory written by `pipelines.demo.recording` for this config, seed,
-            size and start, reaching at least `end`: the observations are read from it
-            instead of generated (the same rows).
+        recording: a directory written by `pipelines.demo.recording.record` for these
+            mailboxes, seed, size and start, reaching at least `end`: the observations are
+            read from it instead of generated (the same rows).
     """
     as_of = demo_as_of(end)
 
     def tenant() -> Tenant:
-        return Tenant(config, seed=seed, start=start, messages=messages)
+        return Tenant(
+            mailboxes, internal_domains=internal_domains, seed=seed, start=start, messages=messages
+        )
 
     if recording:
-        from . import recording as rec  # imported here: it is also run as a script
-
         directory = Path(recording)
-        manifest = rec.check(directory, config, seed=seed, start=start, end=end, messages=messages)
+        manifest = rec.check(
+            directory,
+            mailboxes,
+            internal_domains=internal_domains,
+            seed=seed,
+            start=start,
+            end=end,
+            messages=messages,
+        )
 
         def batches(after: dt.datetime | None) -> Iterator[pa.Table]:
             return rec.replay(directory, manifest, as_of, after=after)

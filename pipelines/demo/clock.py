@@ -1,4 +1,5 @@
-"""Local time for the demo generator: arrival weights and business-hour arithmetic.
+"""Local time for the demo generator: arrival weights, business-hour arithmetic and the
+nightly loads' instants.
 
 Everything works on integer epoch seconds (UTC); local dates, business hours, holidays and
 daylight-saving changes come from the mailbox's settings through `zoneinfo`, once per day,
@@ -12,34 +13,41 @@ from bisect import bisect_right
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from mailkpi.config import WEEKDAYS, MailboxSettings
-
+from .mailboxes import DemoMailbox
 from .settings import (
     CLOSED_HOUR_WEIGHT,
     EDGE_HOUR_WEIGHT,
     HOLIDAY_WEIGHT_FACTOR,
+    LOAD_TIME_UTC,
     OPEN_HOUR_WEIGHT,
     WEEKEND_HOUR_WEIGHT,
 )
 
+DAY = 86_400
 
-def local_instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> int:
+
+def local_instant(day: dt.date, at: dt.time, tz: dt.tzinfo) -> int:
     return int(dt.datetime.combine(day, at, tzinfo=tz).timestamp())
+
+
+def load_instant(day: dt.date) -> int:
+    """The nightly load of `day` (UTC)."""
+    return local_instant(day, LOAD_TIME_UTC, dt.UTC)
 
 
 class MailboxClock:
     """Business hours of one mailbox between two local dates (inclusive)."""
 
-    def __init__(self, mailbox: MailboxSettings, first: dt.date, last: dt.date):
+    def __init__(self, mailbox: DemoMailbox, first: dt.date, last: dt.date):
         self.tz = ZoneInfo(mailbox.timezone)
         self.holidays = frozenset(mailbox.holidays)
-        self.ranges = mailbox.business_hours.ranges()
+        self.ranges = mailbox.opening_hours
         starts: list[int] = []
         ends: list[int] = []
         day = first
         while day <= last:
             if day not in self.holidays:
-                for start, end in self.ranges.get(WEEKDAYS[day.weekday()], ()):
+                for start, end in self.ranges.get(day.weekday(), ()):
                     starts.append(local_instant(day, start, self.tz))
                     ends.append(
                         local_instant(day + dt.timedelta(days=1), dt.time(0), self.tz)
@@ -71,9 +79,6 @@ class MailboxClock:
             return int(self._ends[-1] + (target - self._before[-1]))
         return int(self._starts[k] + (target - self._before[k]))
 
-    def business_seconds(self, start: int, end: int) -> int:
-        return self._position(end) - self._position(start)
-
     def day_weights(self, day: dt.date) -> tuple[list[int], list[float]]:
         """UTC start of each local hour of `day` and its cumulative arrival weight.
 
@@ -82,7 +87,7 @@ class MailboxClock:
         """
         start = local_instant(day, dt.time(0), self.tz)
         end = local_instant(day + dt.timedelta(days=1), dt.time(0), self.tz)
-        open_ranges = self.ranges.get(WEEKDAYS[day.weekday()], ())
+        open_ranges = self.ranges.get(day.weekday(), ())
         holiday = HOLIDAY_WEIGHT_FACTOR if day in self.holidays else 1.0
         hours, weights = [], []
         for at in range(start, end, 3600):

@@ -20,15 +20,15 @@ import datetime as dt
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import dlt
 import pyarrow as pa
 
-from mailkpi.config import Config
 from pipelines.common import tables
+from pipelines.common.mailboxes import Mailbox
 from pipelines.common.messages import (
     MalformedMessage,
     observation_row,
@@ -38,7 +38,8 @@ from pipelines.common.messages import (
 )
 
 from . import settings as s
-from .generator import DAY, Tenant, load_instant
+from .clock import DAY, load_instant
+from .generator import Tenant
 from .tenant import INBOX, SENT, UPDATE, Folder, Item, graph_message, iso, utc
 
 P_DUPLICATE = 0.01  # a full item returned twice in one round
@@ -58,11 +59,11 @@ class Reader:
     folders: frozenset[str] | None
 
 
-def readers(config: Config) -> list[Reader]:
+def readers(mailboxes: Sequence[Mailbox]) -> list[Reader]:
     out = []
-    for mailbox in config.mailboxes:
+    for mailbox in mailboxes:
         for store in mailbox.stores:
-            only_sent = mailbox.kind == "shared_mailbox" and store != mailbox.address
+            only_sent = mailbox.sent_items_only(store)
             out.append(Reader(mailbox.address, store, frozenset({SENT}) if only_sent else None))
     return out
 
@@ -75,8 +76,8 @@ def demo_as_of(end: dt.date) -> dt.datetime:
 def folders_table(tenant: Tenant, observed_at: dt.datetime) -> pa.Table:
     """`raw.mail_folders`: every folder of every store a mailbox reads."""
     rows = []
-    for mailbox in tenant.config.mailboxes:
-        excluded = set(mailbox.folders.excluded)
+    for mailbox in tenant.mailboxes:
+        excluded = set(mailbox.excluded_folders)
         for store_address in mailbox.stores:
             for folder in tenant.stores[store_address].folders.values():
                 rows.append(
@@ -108,7 +109,7 @@ class NightRenderer:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
         self.readers: dict[str, list[Reader]] = {}
-        for reader in readers(tenant.config):
+        for reader in readers(tenant.mailboxes):
             self.readers.setdefault(reader.store_address, []).append(reader)
 
     def replay(self, events: list) -> dict[Item, tuple[str | None, set[str]]]:
@@ -268,7 +269,7 @@ def remember_load(as_of: dt.datetime) -> None:
 
 def malformed_items(tenant: Tenant, end: dt.date, *, after: dt.datetime | None = None) -> pa.Table:
     """`raw.quarantined_items`: a few delta items that are not readable messages."""
-    reader = readers(tenant.config)[0]
+    reader = readers(tenant.mailboxes)[0]
     folder_id = tenant.stores[reader.store_address].folders[INBOX].folder_id
     out = []
     for night in range(

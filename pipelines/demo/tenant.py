@@ -1,8 +1,10 @@
-"""The demo tenant's mailboxes: stores, folders, messages, their copies, and Graph JSON.
+"""The demo tenant's mailboxes: stores, folders, people, messages, their copies, the log of
+their changes, and Graph JSON.
 
 A `Message` is one sent email (one `internetMessageId`); an `Item` is its copy in one
 store (one Graph `message` resource with its own immutable id, folder, categories and read
-state). Items change through events; `graph_message` shapes an item as Graph returns it.
+state). Items change through events, which the `Mailroom` files by the nightly load that
+will observe them; `graph_message` shapes an item as Graph returns it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import random
 import time
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from mailkpi.config import Config
+from . import settings as s
+from .clock import DAY, load_instant
+from .mailboxes import DemoMailbox
 
 # Graph's display names and well-known names of the default folders.
 WELL_KNOWN_FOLDERS = {
@@ -77,7 +85,7 @@ class Store:
             self.folders[name] = Folder(self.address, folder_id, name, well_known, parent)
 
 
-def build_stores(config: Config) -> dict[str, Store]:
+def build_stores(mailboxes: Sequence[DemoMailbox]) -> dict[str, Store]:
     """Every mailbox the tenant has: team mailboxes and every agent's own mailbox.
 
     Resolved and agent folders that are not well-known live under the Inbox (`Inbox/Done`),
@@ -90,17 +98,26 @@ def build_stores(config: Config) -> dict[str, Store]:
             stores[address] = Store(address, len(stores))
         return stores[address]
 
-    for mailbox in config.mailboxes:
+    for mailbox in mailboxes:
         agents = [store(a.address) for a in mailbox.agents]
         filing = agents if mailbox.kind == "distribution_list" else [store(mailbox.address)]
         for target in filing:
-            for name in (*mailbox.folders.resolved, *mailbox.folders.agents):
+            for name in (*mailbox.resolved_folders, *mailbox.agent_folders):
                 target.add_folder(name, None, INBOX)
     return stores
 
 
 def recipient(address: str, name: str) -> dict[str, Any]:
     return {"emailAddress": {"name": name, "address": address}}
+
+
+class Person:
+    __slots__ = ("address", "domain", "graph")
+
+    def __init__(self, address: str, name: str):
+        self.address = address
+        self.domain = address.rsplit("@", 1)[1]
+        self.graph = recipient(address, name)
 
 
 class Message:
@@ -181,3 +198,56 @@ def graph_message(item: Item) -> dict[str, Any]:
         "ccRecipients": m.cc,
         "internetMessageHeaders": m.headers,
     }
+
+
+Event = tuple[int, str, Item, Any]  # (at, kind, item, folder | changes | None)
+
+
+class Mailroom:
+    """The tenant's stores and people, and every change to their items, filed under the
+    nightly load that will observe it."""
+
+    def __init__(
+        self,
+        mailboxes: Sequence[DemoMailbox],
+        internal_domains: Sequence[str],
+        *,
+        seed: int,
+        start: dt.date,
+    ):
+        self.seed = seed
+        self.start = start
+        self.internal_domains = list(internal_domains)
+        self.stores = build_stores(mailboxes)
+        self.first_load = load_instant(start + dt.timedelta(days=1))
+        self._nights: dict[int, list[Event]] = defaultdict(list)
+        rng = random.Random(f"{seed}:people")
+        self.people: dict[str, Person] = {}
+        self.customers = {
+            domain: [self._person_named(rng, domain) for _ in range(s.CUSTOMERS_PER_DOMAIN)]
+            for domain in (
+                *s.CUSTOMER_DOMAINS,
+                *internal_domains,
+                *(d for m in mailboxes for d in m.key_account_domains),
+            )
+        }
+
+    def person(self, address: str, name: str | None = None) -> Person:
+        if address not in self.people:
+            self.people[address] = Person(address, name or address.split("@")[0].title())
+        return self.people[address]
+
+    def _person_named(self, rng: random.Random, domain: str) -> Person:
+        first, last = rng.choice(s.FIRST_NAMES), rng.choice(s.LAST_NAMES)
+        return self.person(f"{first}.{last}@{domain}".lower(), f"{first} {last}")
+
+    def emit(self, at: int, kind: str, item: Item, arg: Any = None) -> None:
+        """File an event under the nightly load that will observe it."""
+        night = max(0, -((self.first_load - at) // DAY))
+        self._nights[night].append((at, kind, item, arg))
+
+    def night(self, night: int) -> list[Event]:
+        """The events of one nightly load, by time; forgotten once taken."""
+        events = self._nights.pop(night, [])
+        events.sort(key=itemgetter(0))  # stable: ties keep the order they were written in
+        return events

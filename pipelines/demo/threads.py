@@ -7,15 +7,14 @@ on items (copies in stores). Which scenario exercises which KPI rule: docs/demo-
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import itertools
 import math
 import random
-from typing import TYPE_CHECKING, Any
-
-from mailkpi.config import Agent
+from typing import Any
 
 from . import settings as s
+from .draws import minutes, pick
+from .mailboxes import Agent
+from .team import Team
 from .tenant import (
     ADD,
     DELETE,
@@ -28,31 +27,13 @@ from .tenant import (
     UPDATE,
     Item,
     Message,
+    Person,
     Store,
     iso,
 )
 
-if TYPE_CHECKING:
-    from .generator import Person, Team
-
 ITEM_ID_PREFIX = "AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A"
 CONVERSATION_ID_PREFIX = "AAQkADAwATM0MDAAMS1"
-
-
-def minutes(rng: random.Random, delay: tuple[float, float]) -> float:
-    """A lognormal delay in minutes with the given (median, sigma), capped."""
-    median, sigma = delay
-    return min(median * math.exp(sigma * rng.gauss(0.0, 1.0)), s.MAX_DELAY_MINUTES)
-
-
-def pick(rng: random.Random, weights: dict[str, float]) -> str:
-    names, cumulative = _cumulative(tuple(weights.items()))
-    return rng.choices(names, cum_weights=cumulative)[0]
-
-
-@functools.cache
-def _cumulative(weights: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], list[float]]:
-    return tuple(n for n, _ in weights), list(itertools.accumulate(w for _, w in weights))
 
 
 class Thread:
@@ -60,7 +41,7 @@ class Thread:
 
     def __init__(self, team: Team, rng: random.Random, key: str):
         self.team = team
-        self.tenant = team.tenant
+        self.mailroom = team.mailroom
         self.rng = rng
         self.key = key
         self.conversation_id = f"{CONVERSATION_ID_PREFIX}{key}AAQA="
@@ -98,7 +79,7 @@ class Thread:
         cc = cc or []
         sender = sender or author
         self.count += 1
-        imid = f"<{self.key}{self.count:02x}.{self.tenant.seed:x}@{sender.domain}>"
+        imid = f"<{self.key}{self.count:02x}.{self.mailroom.seed:x}@{sender.domain}>"
         message = Message(
             author=author.graph,
             sender=sender.graph,
@@ -114,7 +95,7 @@ class Thread:
             + [{"name": n, "value": v} for n, v in headers],
         )
         copies: list[Item] = []
-        stores = self.tenant.stores
+        stores = self.mailroom.stores
         if actor:
             copies.append(self.deliver(message, stores[actor], at, SENT))
             if (
@@ -135,23 +116,23 @@ class Thread:
     def deliver(self, message: Message, store: Store, at: int, folder: str) -> Item:
         item_id = f"{ITEM_ID_PREFIX}{self.key}{self.count:02x}{store.index:02x}="
         item = Item(store, item_id, message, at, folder)
-        self.tenant.emit(at, ADD, item, folder)
+        self.mailroom.emit(at, ADD, item, folder)
         if folder == INBOX and store.address in self.team.filing_stores:
             self.work.append(item)
         return item
 
     def update(self, at: int, item: Item, changes: dict[str, Any]) -> None:
-        self.tenant.emit(at, UPDATE, item, changes)
+        self.mailroom.emit(at, UPDATE, item, changes)
 
     def move(self, at: int, items: list[Item], folder: str) -> None:
         for item in items:
             if item.place != folder:
                 item.place = folder
-                self.tenant.emit(at, MOVE, item, folder)
+                self.mailroom.emit(at, MOVE, item, folder)
 
     def delete(self, at: int, item: Item) -> None:
         item.place = None
-        self.tenant.emit(at, DELETE, item)
+        self.mailroom.emit(at, DELETE, item)
 
     # -- the team's handling ---------------------------------------------------------------
 
@@ -224,7 +205,7 @@ class Thread:
         """Where the customer writes next: to the reply's `from`, keeping the team in Cc when
         an agent answered from their own mailbox and copied it (or the customer adds it)."""
         team = self.team
-        author = self.tenant.people[answered.message.author["emailAddress"]["address"]]
+        author = self.mailroom.people[answered.message.author["emailAddress"]["address"]]
         if author.address not in team.agent_people:
             return [author], []
         keep = self.last_cc_team or (not team.is_list and self.rng.random() < s.P_CUSTOMER_CC_TEAM)
@@ -355,7 +336,7 @@ class Thread:
         self.move(at, [item], DELETED)
 
     def auto_reply(self, at: int, customer: Person, answered: Item) -> None:
-        author = self.tenant.people[answered.message.author["emailAddress"]["address"]]
+        author = self.mailroom.people[answered.message.author["emailAddress"]["address"]]
         self.send(
             at, customer, [author], subject=f"Automatic reply: RE: {self.subject}",
             headers=(("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")),
@@ -364,16 +345,16 @@ class Thread:
 
     def bounce(self, at: int, answered: Item) -> None:
         address, name = self.rng.choice(s.BOUNCE_SENDERS)
-        author = self.tenant.people[answered.message.author["emailAddress"]["address"]]
+        author = self.mailroom.people[answered.message.author["emailAddress"]["address"]]
         self.send(
-            at, self.tenant.person(address, name), [author],
+            at, self.mailroom.person(address, name), [author],
             subject=f"Undeliverable: RE: {self.subject}", preview="Delivery has failed.",
         )  # fmt: skip
 
     def newsletter(self, at: int) -> None:
         address, name = self.rng.choice(s.NEWSLETTER_SENDERS)
         self.send(
-            at, self.tenant.person(address, name), [self.team.address],
+            at, self.mailroom.person(address, name), [self.team.address],
             subject=f"{name}, issue {self.rng.randrange(100, 999)}",
             headers=(("Precedence", "bulk"), ("List-Unsubscribe", f"<mailto:{address}>")),
             preview="The week's top stories.",
@@ -382,7 +363,7 @@ class Thread:
     def notification(self, at: int) -> None:
         address, name = self.rng.choice(s.NOTIFICATION_SENDERS)
         self.send(
-            at, self.tenant.person(address, name), [self.team.address],
+            at, self.mailroom.person(address, name), [self.team.address],
             subject=f"[{name}] Event {self.rng.randrange(10000, 99999)}",
             preview="Automated notification.",
         )  # fmt: skip
@@ -390,14 +371,14 @@ class Thread:
     def digest(self, at: int, day: dt.date) -> None:
         address, name = s.DAILY_DIGEST_SENDER
         self.send(
-            at, self.tenant.person(address, name), [self.team.address],
+            at, self.mailroom.person(address, name), [self.team.address],
             subject=f"Daily status report {day.isoformat()}", preview="All systems operational.",
         )  # fmt: skip
 
     def junk(self, at: int) -> None:
         address, name = self.rng.choice(s.JUNK_SENDERS)
         copies = self.send(
-            at, self.tenant.person(address, name), [self.team.address],
+            at, self.mailroom.person(address, name), [self.team.address],
             subject="You have WON a prize!!!", preview="Claim now.", folder=JUNK,
         )  # fmt: skip
         if self.rng.random() < 0.3:
@@ -418,7 +399,7 @@ class Thread:
             sent_at=None,
             subject="RE: your question",
             preview="Hi, about your",
-            internet_message_id=f"<{self.key}{self.count:02x}.{self.tenant.seed:x}@{team.address.domain}>",
+            internet_message_id=f"<{self.key}{self.count:02x}.{self.mailroom.seed:x}@{team.address.domain}>",
             conversation_id=self.conversation_id,
             is_draft=True,
             headers=None,

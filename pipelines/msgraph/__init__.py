@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-from mailkpi.config import Config
+from pipelines.common.mailboxes import Mailbox
 
 from .auth import MsGraphCredentials, check_base_url, describe, graph_client
 from .errors import MailboxNotFound
@@ -50,7 +50,7 @@ def is_configured() -> bool:
 
 @dlt.source(name="msgraph", section="msgraph")
 def msgraph_source(
-    config: Config,
+    mailboxes: Sequence[Mailbox],
     *,
     observed_at: dt.datetime | None = None,
     credentials: MsGraphCredentials = dlt.secrets.value,
@@ -59,10 +59,11 @@ def msgraph_source(
     page_size: int = PAGE_SIZE,
     max_retry_wait_seconds: float = MAX_RETRY_WAIT_SECONDS,
 ):
-    """The mailboxes of `config`, read through Microsoft Graph.
+    """The tracked mailboxes, read through Microsoft Graph.
 
     Args:
-        config: the validated team config; its mailboxes' stores are read.
+        mailboxes: the team addresses, each with the stores read for it and the folders
+            left out.
         observed_at: the run's instant, stamped on every row (default: now).
         credentials: `sources.msgraph.credentials` (access_token, or tenant_id + client_id
             with client_secret / certificate_path, or delegated = true).
@@ -80,7 +81,7 @@ def msgraph_source(
         rounds = dlt.current.resource_state().setdefault("rounds", {})
         log.info(
             "reading %d mailbox(es) from %s with %s",
-            len(config.mailboxes),
+            len(mailboxes),
             base_url,
             describe(credentials),
         )
@@ -93,9 +94,8 @@ def msgraph_source(
                 max_concurrency=MAX_CONCURRENT_REQUESTS,
             )
             skipped: list[MailboxNotFound] = []
-            for mailbox in config.mailboxes:
+            for mailbox in mailboxes:
                 for store in mailbox.stores:
-                    is_agent_store = store != mailbox.address
                     reader = StoreReader(
                         loop=loop,
                         session=session,
@@ -103,8 +103,8 @@ def msgraph_source(
                         lookback_start=lookback_start,
                         mailbox_address=mailbox.address,
                         store=store,
-                        sent_items_only=is_agent_store and mailbox.kind == "shared_mailbox",
-                        excluded=mailbox.folders.excluded,
+                        sent_items_only=mailbox.sent_items_only(store),
+                        excluded=mailbox.excluded_folders,
                         rounds=rounds.setdefault(f"{mailbox.address}|{store}", {}),
                     )
                     try:
@@ -113,7 +113,7 @@ def msgraph_source(
                         # the others are read; this one keeps its links for the next run
                         log.warning("skipped %s", unreadable)
                         skipped.append(unreadable)
-            stores = sum(len(m.stores) for m in config.mailboxes)
+            stores = sum(len(m.stores) for m in mailboxes)
             if skipped and len(skipped) == stores:
                 raise MailboxNotFound(
                     "; ".join(str(s) for s in skipped)
@@ -158,4 +158,4 @@ def msgraph_source(
     )
 
 
-__all__ = ["MsGraphCredentials", "is_configured", "msgraph_source"]
+__all__ = ["Mailbox", "MsGraphCredentials", "is_configured", "msgraph_source"]

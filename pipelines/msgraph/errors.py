@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from mailkpi.errors import MailkpiError
+from pipelines.common.errors import SourceConfigError, SourceError
 
 
-class GraphError(MailkpiError):
+class GraphError(SourceError):
     """A Graph failure the user must act on."""
 
 
-class GraphConfigError(GraphError):
-    exit_code = 2
+class GraphConfigError(GraphError, SourceConfigError):
+    """Settings of `sources.msgraph` that cannot be used."""
 
 
 class GraphAuthError(GraphError):

@@ -5,7 +5,7 @@ subtrees; for each large folder still to be read, whether its first round may us
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -57,7 +57,7 @@ async def discover(
     store: str,
     *,
     sent_items_only: bool,
-    excluded: list[str],
+    excluded: Sequence[str],
     since: str,
     synced: set[str],
 ) -> list[MailFolder]:

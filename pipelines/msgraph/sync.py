@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (
@@ -56,7 +56,6 @@ from .settings import (
 
 log = logging.getLogger("mailkpi.msgraph")
 MAX_RESTARTS = 3  # of one folder's round within a run, after 410s or a transient 404
-_END = object()
 
 
 class Item(NamedTuple):
@@ -83,7 +82,7 @@ class StoreReader:
         mailbox_address: str,
         store: str,
         sent_items_only: bool,
-        excluded: list[str],
+        excluded: Sequence[str],
         rounds: dict[str, dict[str, Any]],
     ):
         self.loop, self.session = loop, session

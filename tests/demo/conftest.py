@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from mailkpi.config import Config, load_config
+from mailkpi.sources import demo_mailboxes
 from pipelines.demo import demo_source
 from pipelines.demo.generator import Tenant
 from pipelines.demo.helpers import demo_as_of, folders_table, observation_batches
@@ -29,7 +30,13 @@ def load(path: Path, config: Config, *, messages: int, **kwargs) -> dict[str, in
         dataset_name="raw",
         pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
     )
-    pipeline.run(demo_source(config, messages=messages, **kwargs), loader_file_format="parquet")
+    source = demo_source(
+        demo_mailboxes(config),
+        internal_domains=config.internal_domains,
+        messages=messages,
+        **kwargs,
+    )
+    pipeline.run(source, loader_file_format="parquet")
     info = pipeline.last_trace.last_normalize_info
     counts = dict(info.row_counts) if info else {}
     return {k: v for k, v in counts.items() if not k.startswith("_dlt")}
@@ -40,8 +47,18 @@ def config() -> Config:
     return load_config(ROOT / "mailkpi.yml")
 
 
+def tenant_of(config: Config, *, seed: int = 7, messages: int = SMALL) -> Tenant:
+    return Tenant(
+        demo_mailboxes(config),
+        internal_domains=config.internal_domains,
+        seed=seed,
+        start=DEMO_START,
+        messages=messages,
+    )
+
+
 def generate(config: Config, *, seed: int = 7, end=DEMO_END, messages: int = SMALL) -> pa.Table:
-    tenant = Tenant(config, seed=seed, start=DEMO_START, messages=messages)
+    tenant = tenant_of(config, seed=seed, messages=messages)
     return pa.concat_tables(observation_batches(tenant, end))
 
 
@@ -56,8 +73,7 @@ def con(observations, config) -> duckdb.DuckDBPyConnection:
     `msgs`: the latest full observation of each (store, message)."""
     con = duckdb.connect()
     con.register("obs_arrow", observations)
-    tenant = Tenant(config, seed=7, start=DEMO_START, messages=SMALL)
-    con.register("folders_arrow", folders_table(tenant, demo_as_of(DEMO_END)))
+    con.register("folders_arrow", folders_table(tenant_of(config), demo_as_of(DEMO_END)))
     con.execute("create table folders as select * from folders_arrow")
     con.execute(
         """

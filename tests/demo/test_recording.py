@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from mailkpi.config import ConfigError
+from mailkpi.sources import demo_mailboxes
 from pipelines.demo import DEMO_END, DEMO_START, demo_as_of, settings
-from pipelines.demo.recording import check, record
+from pipelines.demo.recording import RecordingMismatch, check, record
 from tests.conftest import offline_env, run_mailkpi
 from tests.demo.conftest import load as load_demo
 
@@ -27,7 +28,13 @@ def recording(tmp_path_factory, config) -> Path:
     directory = tmp_path_factory.mktemp("recording")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "BATCH_ROWS", 1000)
-        manifest = record(config, directory, end=LATER_END, messages=MESSAGES)
+        manifest = record(
+            demo_mailboxes(config),
+            directory,
+            internal_domains=config.internal_domains,
+            end=LATER_END,
+            messages=MESSAGES,
+        )
     assert len(manifest["files"]) > 3
     return directory
 
@@ -67,15 +74,21 @@ def test_replaying_loads_what_generating_loads(tmp_path, config, recording):
 
 
 def test_a_recording_of_another_tenant_or_a_shorter_window_is_refused(config, recording):
-    kwargs = dict(seed=7, start=DEMO_START, messages=MESSAGES)
-    assert check(recording, config, end=LATER_END, **kwargs)["messages"] == MESSAGES
-    with pytest.raises(ConfigError, match="ends on 2026-11-18, before the window's end"):
-        check(recording, config, end=LATER_END + dt.timedelta(days=1), **kwargs)
-    with pytest.raises(ConfigError, match="recorded with seed 7, this load asks for 8"):
-        check(recording, config, end=DEMO_END, **{**kwargs, "seed": 8})
-    other = config.model_copy(update={"internal_domains": ["example.org"]})
-    with pytest.raises(ConfigError, match=r"recorded with another team config than mailkpi\.yml"):
-        check(recording, other, end=DEMO_END, **kwargs)
+    mailboxes = demo_mailboxes(config)
+    kwargs = dict(
+        internal_domains=config.internal_domains, seed=7, start=DEMO_START, messages=MESSAGES
+    )
+    assert check(recording, mailboxes, end=LATER_END, **kwargs)["messages"] == MESSAGES
+    with pytest.raises(RecordingMismatch, match="ends on 2026-11-18, before the window's end"):
+        check(recording, mailboxes, end=LATER_END + dt.timedelta(days=1), **kwargs)
+    with pytest.raises(RecordingMismatch, match="recorded with seed 7, this load asks for 8"):
+        check(recording, mailboxes, end=DEMO_END, **{**kwargs, "seed": 8})
+    other = {**kwargs, "internal_domains": ["example.org"]}
+    with pytest.raises(RecordingMismatch, match="recorded for other mailboxes or domains"):
+        check(recording, mailboxes, end=DEMO_END, **other)
+    renamed = [dataclasses.replace(mailboxes[0], timezone="Asia/Tokyo"), *mailboxes[1:]]
+    with pytest.raises(RecordingMismatch, match="recorded for other mailboxes or domains"):
+        check(recording, renamed, end=DEMO_END, **kwargs)
 
 
 def test_the_cli_refuses_a_mismatched_recording_in_one_line(tmp_path, recording):

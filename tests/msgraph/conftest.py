@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from mailkpi.config import Config, load_config
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
+from mailkpi.sources import graph_mailboxes
 from pipelines.msgraph import msgraph_source
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 SUPPORT = "support@contoso.com"
@@ -83,7 +84,8 @@ class Warehouse:
             pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
         )
         when = observed_at or NOW + dt.timedelta(hours=self.runs)
-        return pipeline.run(msgraph_source(config, observed_at=when), loader_file_format="parquet")
+        source = msgraph_source(graph_mailboxes(config), observed_at=when)
+        return pipeline.run(source, loader_file_format="parquet")
 
     def rows(self, sql: str, *params) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as con:

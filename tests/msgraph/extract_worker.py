@@ -11,6 +11,7 @@ from pathlib import Path
 import dlt
 
 from mailkpi.config import load_config
+from mailkpi.sources import graph_mailboxes
 from pipelines.msgraph import msgraph_source
 
 if __name__ == "__main__":
@@ -22,6 +23,7 @@ if __name__ == "__main__":
         pipelines_dir=tempfile.mkdtemp(prefix="dlt-"),
     )
     source = msgraph_source(
-        load_config(Path(config_path)), observed_at=dt.datetime.fromisoformat(observed_at)
+        graph_mailboxes(load_config(Path(config_path))),
+        observed_at=dt.datetime.fromisoformat(observed_at),
     )
     pipeline.run(source, loader_file_format="parquet")

@@ -10,20 +10,9 @@ import time
 
 import pytest
 
-from mailkpi.errors import MailkpiError
+from mailkpi.errors import user_error
 from pipelines.msgraph import is_configured
 from tests.msgraph.conftest import ALICE, DAVE, NOW, SALES, SUPPORT, team_config
-
-
-def user_error(exc: BaseException) -> MailkpiError:
-    """The MailkpiError inside dlt's wrapping, found the way the CLI finds it."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, MailkpiError):
-            return exc
-        exc = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
-    raise AssertionError("no MailkpiError in the chain")
 
 
 @pytest.mark.slow  # waits out Retry-After

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import mailkpi.build
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.msgraph.conftest import ALICE, BOB, SUPPORT, team_config
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

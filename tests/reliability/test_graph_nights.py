@@ -30,8 +30,8 @@ import pytest
 
 import mailkpi.build
 from mailkpi.config import load_config
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.conftest import offline_env, run_mailkpi
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.reliability.marts import mart_differences
 
 pytestmark = pytest.mark.slow

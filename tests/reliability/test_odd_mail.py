@@ -15,9 +15,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
+from mailkpi.graph_emulator.mailstore import message_data
 from tests.conftest import offline_env, run_mailkpi
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
-from tests.graph_emulator.mailstore import message_data
 
 pytestmark = pytest.mark.slow
 

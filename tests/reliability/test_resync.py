@@ -14,8 +14,8 @@ import pytest
 
 import mailkpi.build
 import mailkpi.extract
+from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.conftest import MAILKPI, ROOT, offline_env
-from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from tests.msgraph.conftest import ALICE, BOB, SUPPORT, team_config
 from tests.reliability.marts import (
     counted_message_ids,

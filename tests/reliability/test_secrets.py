@@ -29,8 +29,8 @@ import mailkpi.dbt_worker
 import mailkpi.extract
 import mailkpi.transform
 from mailkpi.cli import main
+from mailkpi.graph_emulator import GraphEmulator
 from tests.conftest import ROOT
-from tests.graph_emulator import GraphEmulator
 from tests.msgraph.conftest import ALICE, BOB, SUPPORT, TEAM_YML
 
 ACCESS_TOKEN = "tok-7Q2wZ9-never-print-me-ACCESS"

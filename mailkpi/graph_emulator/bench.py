@@ -1,6 +1,6 @@
 """Benchmark: the Graph source reading one large mailbox from the emulator.
 
-python -m tests.graph_emulator.bench [--messages 100000] [--page-size 250]
+python -m mailkpi.graph_emulator.bench [--messages 100000] [--page-size 250]
 Prints rows/s, requests, and requests per 1,000 messages of a first and a second run, and
 the emulator's count of each kind of request.
 """
@@ -20,9 +20,10 @@ import dlt
 import duckdb
 import pandas  # noqa: F401 - imported once before timing, as in any long-lived run
 
-from mailkpi.config import load_config
 from pipelines.msgraph import msgraph_source
 
+from ..config import load_config
+from ..sources import graph_mailboxes
 from . import DEFAULT_TOKEN, GraphEmulator
 from .server import LoggedRequest
 
@@ -57,7 +58,7 @@ def main() -> None:
         )
         pipeline.sync_destination()  # restore the delta links, as pipeline.run does
         started = time.perf_counter()
-        pipeline.extract(msgraph_source(config), loader_file_format="parquet")
+        pipeline.extract(msgraph_source(graph_mailboxes(config)), loader_file_format="parquet")
         extracted = time.perf_counter() - started
         pipeline.normalize()
         pipeline.load()
