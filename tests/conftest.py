@@ -57,6 +57,30 @@ def pytest_report_header() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    _time_by_area(terminalreporter)
+    _not_run(terminalreporter)
+
+
+def _time_by_area(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the suite's time goes: seconds per test folder (or top-level file), set-up and
+    teardown included, summed over the workers."""
+    seconds: Counter[str] = Counter()
+    tests: Counter[str] = Counter()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if isinstance(report, pytest.TestReport):
+                parts = report.nodeid.split("::")[0].split("/")
+                area = "/".join(parts[:2])
+                seconds[area] += report.duration
+                tests[area] += report.when == "call"
+    if not seconds:
+        return
+    terminalreporter.section("time by area (seconds, summed over workers)", sep="-")
+    for area, spent in seconds.most_common():
+        terminalreporter.line(f"{spent:8.1f}  {tests[area]:4} tests  {area}")
+
+
+def _not_run(terminalreporter: pytest.TerminalReporter) -> None:
     """Say loudly what did not run: a skipped test passes nothing (in CI the Spark tests fail
     instead of skipping, tests/spark/conftest.py)."""
     skipped = terminalreporter.stats.get("skipped", [])

@@ -69,9 +69,9 @@ unit_tests:
     given:
       - input: ref('stg_observations')
         rows:
-          - {mailbox_address: s@x.com, message_id: a, received_at: "2026-03-28 23:30:00"}
-          - {mailbox_address: s@x.com, message_id: b, received_at: "2026-03-29 23:30:00"}
-          - {mailbox_address: s@x.com, message_id: b, received_at: "2026-03-29 23:30:00"}
+          - {mailbox_address: s@x.com, message_id: a, received_at: "2026-03-28 23:30:00+00:00"}
+          - {mailbox_address: s@x.com, message_id: b, received_at: "2026-03-29 23:30:00+00:00"}
+          - {mailbox_address: s@x.com, message_id: b, received_at: "2026-03-29 23:30:00+00:00"}
     expect:
       rows:
         - {local_day: "2026-03-28", messages: 1}
@@ -173,10 +173,9 @@ def dbt_build(project: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(ROOT / "dbt")],
         cwd=project,
-        # its own target folder: the worker's one holds the mailkpi project's semantic
-        # manifest; UTC: the smoke project's unit-test rows are instants without an offset
+        # its own target folder: the worker's one holds the mailkpi project's semantic manifest
         env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_VERSION_CHECK="false")
-        | {"DBT_TARGET_PATH": str(project / "target"), "TZ": "UTC"}
+        | {"DBT_TARGET_PATH": str(project / "target")}
         | env,
         capture_output=True,
         text=True,
