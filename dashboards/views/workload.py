@@ -1,6 +1,7 @@
 """Workload: how much arrives and goes out, where threads stand, and which topics drive it."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, queries, semantic, ui
@@ -97,7 +98,49 @@ else:
     )
 
 st.subheader("By topic")
-topics = queries.topic_breakdown(db, scope)
+NO_TOPIC = "(no topic)"
+clock = "business_" if scope.clock == "business" else ""
+TOPIC_METRICS = {  # column: metric, of the customer-initiated threads with the topic
+    "threads": "new_customer_threads",
+    "open_threads": "open_threads",
+    "sla_met_rate": "sla_met_rate",
+    "median_first_response_minutes": f"first_response_{clock}minutes_median",
+    "median_reply_minutes": f"reply_{clock}minutes_median",
+}
+CUSTOMER = "{{ Dimension('thread__initiated_by') }} = 'customer'"
+# the topics of the threads that started in the range (each distinct list of topics once)
+topic_lists = semantic.metrics(db, scope, ("new_customer_threads",), ("topics",), by_agent=True)
+names = sorted(
+    {
+        topic
+        for topics in topic_lists.loc[topic_lists["new_customer_threads"] > 0, "topics"]
+        for topic in (list(topics) or [NO_TOPIC])
+    }
+)
+
+
+def _topic(topic: str) -> dict:
+    """The topic's row: the metrics over the threads that have it (a thread with two topics
+    counts under both), one request whose topic is a bind parameter."""
+    has_topic = (
+        "len({{ Dimension('thread__topics') }}) = 0"
+        if topic == NO_TOPIC
+        else "list_contains({{ Dimension('thread__topics') }}, $topic)"
+    )
+    values = semantic.totals(
+        db, scope, tuple(TOPIC_METRICS.values()), where=(CUSTOMER, has_topic), by_agent=True,
+        bind=(("topic", topic),),
+    )  # fmt: skip
+    return {"topic": topic} | {column: values[m] for column, m in TOPIC_METRICS.items()}
+
+
+topics = pd.DataFrame([_topic(t) for t in names], columns=["topic", *TOPIC_METRICS])
+counts = {"threads": 0, "open_threads": 0}  # none is 0
+topics = (
+    topics.fillna(counts)
+    .astype(dict.fromkeys(counts, int))
+    .sort_values(["threads", "topic"], ascending=[False, True])
+)
 if topics.empty:
     st.info("No customer threads started in this range.")
 else:
