@@ -312,22 +312,6 @@ def _on_or_before_end(timestamp: str) -> str:
     )"""
 
 
-def _mart_days(mart: str) -> str:
-    """`days`: the chosen mailboxes' rows of a daily mart in the range, with the `period`
-    (day, week or month) each falls in and that period's `last_day` in the range."""
-    return f"""days as (
-            select
-                *,
-                cast(date_trunc($grain, period_start) as date) as period,
-                max(period_start) over (
-                    partition by mailbox_address, date_trunc($grain, period_start)
-                ) as last_day
-            from marts.{mart}
-            where list_contains($mailboxes, mailbox_address)
-                and period_start between $start and $end
-        )"""
-
-
 # --- response times ---------------------------------------------------------------------
 
 TURN_KINDS = ("All replies", "First responses", "Later replies")
@@ -383,24 +367,6 @@ def state_now(db: Database, scope: Scope) -> pd.DataFrame:
         group by all
         """,
         _params(scope),
-    )
-
-
-@_cached
-def state_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """Threads per state at the end of each period (its last day inside the range; every
-    agent: the daily state mart is per mailbox)."""
-    return _frame(
-        db,
-        f"""
-        with {_mart_days("agg_thread_states_daily")}
-        select period as period_start, status, sum(thread_count) as threads
-        from days
-        where period_start = last_day
-        group by all
-        order by period_start, status
-        """,
-        _params(scope, grain=scope.grain),
     )
 
 
@@ -686,45 +652,6 @@ def thread_events(db: Database, mailbox: str, conversation: str) -> pd.DataFrame
 
 
 # --- backlog over time ------------------------------------------------------------------
-
-
-@_cached
-def backlog_trend(db: Database, scope: Scope) -> pd.DataFrame:
-    """Threads opened, resolved and reopened per period, and open at the period's end (every
-    agent: the daily backlog mart is per mailbox)."""
-    return _frame(
-        db,
-        f"""
-        with {_mart_days("agg_backlog_daily")}
-        select
-            period as period_start,
-            sum(opened_threads) as opened_threads,
-            sum(resolved_threads) as resolved_threads,
-            sum(reopened_threads) as reopened_threads,
-            sum(open_threads) filter (where period_start = last_day) as open_threads
-        from days
-        group by period
-        order by period
-        """,
-        _params(scope, grain=scope.grain),
-    )
-
-
-@_cached
-def backlog_at(db: Database, scope: Scope) -> pd.DataFrame:
-    """Open threads at the end of the range and at the end of the previous period."""
-    before = scope.previous()
-    return _frame(
-        db,
-        """
-        select
-            sum(open_threads) filter (where period_start = $end) as current,
-            sum(open_threads) filter (where period_start = $prev_end) as previous
-        from marts.agg_backlog_daily
-        where list_contains($mailboxes, mailbox_address)
-        """,
-        _params(scope, prev_end=before.end),
-    )
 
 
 # --- data quality -----------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("SLA & backlog")
@@ -97,7 +97,18 @@ else:
     )  # fmt: skip
 
 st.subheader("Backlog over time")
-backlog = queries.backlog_trend(db, scope)
+period = f"metric_time__{scope.grain}"
+BACKLOG = {  # column: metric, per mailbox and local day (every agent)
+    "opened_threads": "opened_threads",
+    "resolved_threads": "backlog_resolved_threads",
+    "reopened_threads": "reopened_threads",
+    "open_threads": "backlog_open_threads",
+}
+backlog = (
+    semantic.metrics(db, scope, tuple(BACKLOG.values()), (period,))
+    .rename(columns={period: "period_start"} | {m: c for c, m in BACKLOG.items()})
+    .reindex(columns=["period_start", *BACKLOG])
+)
 if backlog.empty:
     st.info("No backlog history in this range.")
 else:

@@ -63,7 +63,14 @@ else:
     )
 
 st.subheader("Threads by state over time")
-trend = queries.state_trend(db, scope)
+# each mailbox's threads per state at the period's end (its last day in the range)
+state = "mailbox_state_day__state"
+trend = (
+    semantic.metrics(db, scope, ("threads_in_state",), (period, state))
+    .rename(columns={period: "period_start", state: "status", "threads_in_state": "threads"})
+    .reindex(columns=["period_start", "status", "threads"])
+)
+trend["period_start"] = pd.to_datetime(trend["period_start"])
 if trend.empty:
     st.info("No threads in this range.")
 else:
