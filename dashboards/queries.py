@@ -350,63 +350,7 @@ def reply_histogram(
     )
 
 
-# --- workload ---------------------------------------------------------------------------
-
-
-@_cached
-def state_now(db: Database, scope: Scope) -> pd.DataFrame:
-    """Threads per state as of the build, among threads with a message in or after the range."""
-    return _frame(
-        db,
-        f"""
-        with {_LOCAL_MAILBOXES}
-        select t.status, count(*) as threads
-        from marts.fct_threads as t
-        inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-        where {_on_or_after_start("t.last_message_at")} and {_thread_agent(scope)}
-        group by all
-        """,
-        _params(scope),
-    )
-
-
 # --- SLA and backlog --------------------------------------------------------------------
-
-AGE_BUCKETS = ("< 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2–4 weeks", "> 4 weeks")
-
-
-@_cached
-def open_by_age(db: Database, scope: Scope) -> pd.DataFrame:
-    """Open threads by age (as of the build, since the first inbound message) and state."""
-    return _frame(
-        db,
-        f"""
-        with {_MAILBOXES},
-        open_threads as (
-            select
-                t.status,
-                (epoch(m.as_of) - epoch(coalesce(t.first_inbound_at, t.last_message_at)))
-                / 86400 as age_days
-            from marts.fct_threads as t
-            inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-            where t.status <> 'resolved' and {_thread_agent(scope)}
-        )
-        select
-            case
-                when age_days < 1 then '{AGE_BUCKETS[0]}'
-                when age_days < 3 then '{AGE_BUCKETS[1]}'
-                when age_days < 7 then '{AGE_BUCKETS[2]}'
-                when age_days < 14 then '{AGE_BUCKETS[3]}'
-                when age_days < 28 then '{AGE_BUCKETS[4]}'
-                else '{AGE_BUCKETS[5]}'
-            end as age,
-            status,
-            count(*) as threads
-        from open_threads
-        group by all
-        """,
-        _params(scope),
-    )
 
 
 AT_RISK_SHARE = 0.75

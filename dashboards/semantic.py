@@ -30,6 +30,12 @@ MAILBOXES = "list_contains($mailboxes, {{ Entity('mailbox') }})"
 DAYS = "{{ TimeDimension('metric_time', 'day') }} between $start and $end"
 
 
+def on_clock(scope: Scope, business: str, calendar: str) -> str:
+    """The metric of the scope's clock; both names are written out where a tile asks, so
+    that grepping a metric's name finds its tiles."""
+    return business if scope.clock == "business" else calendar
+
+
 def _agent(scope: Scope) -> tuple[str, ...]:
     """The chosen agent as the metrics' `agent` entity: a thread's first responder, a turn's
     responder; the shared mailbox is the replies sent as the mailbox (no responder)."""

@@ -14,13 +14,16 @@ from dashboards.filters import page
 from dashboards.scope import SHARED_MAILBOX, SHARED_MAILBOX_LABEL
 
 db, scope = page("Agents")
-clock = "business_" if scope.clock == "business" else ""
 ACTIVITY = {  # column: metric, by the metric's agent, in the range
     "replies_sent": "outbound_messages",
     "turns_answered": "answers",
     "threads_first_responded": "threads_first_responded",
-    "median_first_response_minutes": f"first_response_{clock}minutes_median",
-    "median_reply_minutes": f"answer_reply_{clock}minutes_median",
+    "median_first_response_minutes": semantic.on_clock(
+        scope, "first_response_business_minutes_median", "first_response_minutes_median"
+    ),
+    "median_reply_minutes": semantic.on_clock(
+        scope, "answer_reply_business_minutes_median", "answer_reply_minutes_median"
+    ),
     "collisions": "collided_turns",
 }
 HANDOVERS = {"reassignments_in": "reassignments_in", "reassignments_out": "reassignments_out"}

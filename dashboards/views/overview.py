@@ -7,12 +7,16 @@ from dashboards import charts, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Overview")
-clock = "business_" if scope.clock == "business" else ""
+on_clock = semantic.on_clock
 KPIS = {  # column: metric
-    "first_response_median": f"first_response_{clock}minutes_median",
-    "first_response_mean": f"first_response_{clock}minutes_avg",
-    "reply_median": f"reply_{clock}minutes_median",
-    "reply_p90": f"reply_{clock}minutes_p90",
+    "first_response_median": on_clock(
+        scope, "first_response_business_minutes_median", "first_response_minutes_median"
+    ),
+    "first_response_mean": on_clock(
+        scope, "first_response_business_minutes_avg", "first_response_minutes_avg"
+    ),
+    "reply_median": on_clock(scope, "reply_business_minutes_median", "reply_minutes_median"),
+    "reply_p90": on_clock(scope, "reply_business_minutes_p90", "reply_minutes_p90"),
     "sla_met_rate": "sla_met_rate",
     "new_threads": "new_threads",
     "resolved_threads": "resolved_threads",

@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, semantic, ui
+from dashboards import charts, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Workload")
@@ -37,7 +37,12 @@ else:
     )  # fmt: skip
 
 st.subheader("Where threads stand now")
-states = queries.state_now(db, scope)
+# every thread as of the build, among those with a message since the range began
+states = semantic.metrics(
+    db, scope, ("threads",), ("status",), by_agent=True, dated=False,
+    where=("{{ TimeDimension('thread__last_message_date', 'day') }} >= $start",),
+)  # fmt: skip
+states = states[states["threads"] > 0]
 if states.empty:
     st.info("No threads with a message in or after this range.")
 else:
@@ -106,13 +111,16 @@ else:
 
 st.subheader("By topic")
 NO_TOPIC = "(no topic)"
-clock = "business_" if scope.clock == "business" else ""
 TOPIC_METRICS = {  # column: metric, of the customer-initiated threads with the topic
     "threads": "new_customer_threads",
     "open_threads": "open_threads",
     "sla_met_rate": "sla_met_rate",
-    "median_first_response_minutes": f"first_response_{clock}minutes_median",
-    "median_reply_minutes": f"reply_{clock}minutes_median",
+    "median_first_response_minutes": semantic.on_clock(
+        scope, "first_response_business_minutes_median", "first_response_minutes_median"
+    ),
+    "median_reply_minutes": semantic.on_clock(
+        scope, "reply_business_minutes_median", "reply_minutes_median"
+    ),
 }
 CUSTOMER = "{{ Dimension('thread__initiated_by') }} = 'customer'"
 # the topics of the threads that started in the range (each distinct list of topics once)
