@@ -875,24 +875,3 @@ def first_response_survival(db: Database, scope: Scope, period: str) -> pd.DataF
         """,
         _params(scope, period=period),
     )
-
-
-@_cached
-def backlog_by_mailbox(db: Database, scope: Scope) -> pd.DataFrame:
-    """Per mailbox, threads not resolved as of the build and those waiting on the team."""
-    return _frame(
-        db,
-        f"""
-        with {_MAILBOXES}
-        select
-            m.mailbox_address,
-            count(t.conversation_id) filter (where t.status <> 'resolved') as open_threads,
-            count(t.conversation_id) filter (
-                where t.status in ('new', 'assigned', 'awaiting_response')
-            ) as waiting_on_team
-        from mailboxes as m
-        left join marts.fct_threads as t on m.mailbox_address = t.mailbox_address
-        group by 1
-        """,
-        _params(scope),
-    )

@@ -1,5 +1,6 @@
 """Team comparison: the chosen mailboxes side by side, one row each."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import queries, semantic, ui
@@ -19,12 +20,21 @@ KPIS = (
 
 names = queries.mailbox_options(db).set_index("mailbox_address")["mailbox_name"]
 kpis = semantic.metrics(db, scope, KPIS, ("mailbox",))
-backlog = queries.backlog_by_mailbox(db, scope)
-teams = backlog.merge(kpis, left_on="mailbox_address", right_on="mailbox", how="left")
-teams.insert(0, "Team", teams["mailbox_address"].map(names))
-teams = teams.drop(columns=["mailbox"]).rename(
+# as of the build, whatever the dates
+backlog = semantic.metrics(
+    db, scope, ("open_threads", "waiting_on_team_threads"), ("mailbox",), dated=False
+)
+teams = (
+    pd.DataFrame({"mailbox": list(scope.mailboxes)})
+    .merge(backlog, on="mailbox", how="left")
+    .fillna({"open_threads": 0, "waiting_on_team_threads": 0})
+    .astype({"open_threads": int, "waiting_on_team_threads": int})
+    .merge(kpis, on="mailbox", how="left")
+)
+teams.insert(0, "Team", teams["mailbox"].map(names))
+teams = teams.rename(
     columns={
-        "mailbox_address": "Mailbox",
+        "mailbox": "Mailbox",
         "inbound_messages": "Inbound messages",
         "new_threads": "New threads",
         f"first_response_{clock}minutes_median": "Median first response (min)",
@@ -33,7 +43,7 @@ teams = teams.drop(columns=["mailbox"]).rename(
         "one_touch_resolution_rate": "One-touch resolution",
         "outside_hours_inbound_share": "Mail outside hours",
         "open_threads": "Backlog (open now)",
-        "waiting_on_team": "Waiting on the team now",
+        "waiting_on_team_threads": "Waiting on the team now",
     }
 )
 percent = st.column_config.NumberColumn(format="percent")

@@ -69,7 +69,7 @@ else:
 
 st.subheader("Threads by state over time")
 # each mailbox's threads per state at the period's end (its last day in the range)
-state = "mailbox_state_day__state"
+state = "mailbox_state_day__thread_state"
 trend = (
     semantic.metrics(db, scope, ("threads_in_state",), (period, state))
     .rename(columns={period: "period_start", state: "status", "threads_in_state": "threads"})

@@ -3,18 +3,17 @@
 
 As for agg_mailbox_weekly (test_agg_mailbox_from_metrics.py), a dbt unit test cannot hold
 it: dbt gives unit tests a graph without the semantic models the macro reads. So the rows
-go into a DuckDB file of their own and dbt runs the model on it for real.
+go into a DuckDB file of their own and dbt runs the model on it for real (model_on_rows.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 
 import duckdb
 import pytest
 
-from mailkpi.transform import dbt_command
+from tests.dbt.model_on_rows import model_on_rows
 
 # the facts' columns the metrics read (dbt/models/marts/fct_*.yml)
 SCHEMA = """
@@ -78,8 +77,9 @@ def facts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-# (responder, day) -> replies, threads_first_responded, answered_turns, avg_reply_minutes,
-# median_reply_minutes, avg_reply_business_minutes
+COLUMNS = ("replies", "threads_first_responded", "answered_turns", "avg_reply_minutes",
+           "median_reply_minutes", "avg_reply_business_minutes")  # fmt: skip
+# (responder, day) -> COLUMNS
 EXPECTED = {
     # 2 replies; one customer thread; turns of 10 and 30: mean 20, median 20; (5 + 15) / 2
     (ALICE, dt.date(2026, 5, 4)): (2, 1, 2, 20.0, 20.0, 10.0),
@@ -93,23 +93,9 @@ EXPECTED = {
 
 @pytest.mark.slow
 def test_agg_agent_daily_over_rows(tmp_path, monkeypatch):
-    path = tmp_path / "facts.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute(SCHEMA)
-        facts(con)
-    monkeypatch.setenv("MAILKPI_DUCKDB", str(path))
-
-    # a child process: dbt leaves the file open until its interpreter exits
-    run = subprocess.run(
-        [*dbt_command("run"), "--select", "agg_agent_daily"], capture_output=True, text=True
+    rows = model_on_rows(tmp_path, monkeypatch, SCHEMA, facts, "agg_agent_daily")
+    assert {row["mailbox_address"] for row in rows} == {MAILBOX}
+    assert {(r["responder"], r["period_start"]): tuple(r[c] for c in COLUMNS) for r in rows} == (
+        EXPECTED
     )
-    assert run.returncode == 0, run.stdout[-3000:]
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select responder, period_start, replies, threads_first_responded, answered_turns,"
-            " avg_reply_minutes, median_reply_minutes, avg_reply_business_minutes,"
-            " mailbox_address from marts.agg_agent_daily"
-        ).fetchall()
-    assert {row[8] for row in rows} == {MAILBOX}
-    assert {(r[0], r[1]): tuple(r[2:8]) for r in rows} == EXPECTED
     assert len(rows) == len(EXPECTED)
