@@ -19,35 +19,11 @@
 {%- set plan = metric_period_plan(columns) -%}
 with
 
-fct_messages as (
-    select * from {{ ref('fct_messages') }}
-),
-
-fct_threads as (
-    select * from {{ ref('fct_threads') }}
-),
-
-fct_replies as (
-    select * from {{ ref('fct_replies') }}
-),
-
+{{ metric_group_ctes(plan, 'day', by_agent=true) }}
 build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
-{% for group in plan.groups %}
-{{ group.name }} as (
-    select
-        {{ group.fact }}.mailbox_address,
-        {{ group.fact }}.{{ group.agent }} as responder,
-        {{ group.fact }}.{{ group.time }} as period_start
-{%- for input in group.inputs %},
-        {{ measure_aggregate(input) }} as {{ input.alias }}
-{%- endfor %}
-    from {{ group.fact }}
-    where {{ group.fact }}.{{ group.time }} is not null
-    group by 1, 2, 3
-),
-{% endfor %}
+
 agent_days as (
 {%- for group in plan.groups %}
     select

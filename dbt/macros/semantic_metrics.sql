@@ -109,3 +109,36 @@
 {%- else -%} {{ exceptions.raise_compiler_error('measure aggregation ' ~ input.agg ~ ' is not supported here') }}
 {%- endif -%}
 {%- endmacro %}
+
+{#- The facts the metrics read, and one CTE per group of the plan: its measures by mailbox
+    (and by the fact's agent entity as `responder` when `by_agent`) and the `period` (day,
+    week, month) of its local time dimension; the CTEs before a model's own. -#}
+{% macro metric_group_ctes(plan, period, by_agent=false) -%}
+fct_messages as (
+    select * from {{ ref('fct_messages') }}
+),
+
+fct_threads as (
+    select * from {{ ref('fct_threads') }}
+),
+
+fct_replies as (
+    select * from {{ ref('fct_replies') }}
+),
+{% for group in plan.groups %}
+{{ group.name }} as (
+    select
+        {{ group.fact }}.mailbox_address
+{%- for agent in ([group.agent] if by_agent else []) %},
+        {{ group.fact }}.{{ agent }} as responder
+{%- endfor %},
+        cast(date_trunc('{{ period }}', {{ group.fact }}.{{ group.time }}) as date) as period_start
+{%- for input in group.inputs %},
+        {{ measure_aggregate(input) }} as {{ input.alias }}
+{%- endfor %}
+    from {{ group.fact }}
+    where {{ group.fact }}.{{ group.time }} is not null
+    group by {{ '1, 2, 3' if by_agent else '1, 2' }}
+),
+{% endfor %}
+{%- endmacro %}
