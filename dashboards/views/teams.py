@@ -7,12 +7,16 @@ from dashboards import queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Team comparison")
-clock = "business_" if scope.clock == "business" else ""
+FIRST_RESPONSE_MEDIAN = semantic.on_clock(
+    scope, "first_response_business_minutes_median", "first_response_minutes_median"
+)
+CLOCK_NAME = "business-hours" if scope.clock == "business" else "calendar"
+REPLY_MEDIAN = semantic.on_clock(scope, "reply_business_minutes_median", "reply_minutes_median")
 KPIS = (
     "inbound_messages",
     "new_threads",
-    f"first_response_{clock}minutes_median",
-    f"reply_{clock}minutes_median",
+    FIRST_RESPONSE_MEDIAN,
+    REPLY_MEDIAN,
     "sla_met_rate",
     "one_touch_resolution_rate",
     "outside_hours_inbound_share",
@@ -37,8 +41,8 @@ teams = teams.rename(
         "mailbox": "Mailbox",
         "inbound_messages": "Inbound messages",
         "new_threads": "New threads",
-        f"first_response_{clock}minutes_median": "Median first response (min)",
-        f"reply_{clock}minutes_median": "Median reply (min)",
+        FIRST_RESPONSE_MEDIAN: "Median first response (min)",
+        REPLY_MEDIAN: "Median reply (min)",
         "sla_met_rate": "SLA met",
         "one_touch_resolution_rate": "One-touch resolution",
         "outside_hours_inbound_share": "Mail outside hours",
@@ -60,6 +64,6 @@ ui.table(
     },
 )
 st.caption(
-    f"Volumes and medians over the range ({'business-hours' if clock else 'calendar'} clock), "
+    f"Volumes and medians over the range ({CLOCK_NAME} clock), "
     "each team in its own time zone; the backlog is as of the last build."
 )
