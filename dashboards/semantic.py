@@ -30,6 +30,12 @@ MAILBOXES = "list_contains($mailboxes, {{ Entity('mailbox') }})"
 DAYS = "{{ TimeDimension('metric_time', 'day') }} between $start and $end"
 
 
+def on_clock(scope: Scope, business: str, calendar: str) -> str:
+    """The metric of the scope's clock; both names are written out where a tile asks, so
+    that grepping a metric's name finds its tiles."""
+    return business if scope.clock == "business" else calendar
+
+
 def _agent(scope: Scope) -> tuple[str, ...]:
     """The chosen agent as the metrics' `agent` entity: a thread's first responder, a turn's
     responder; the shared mailbox is the replies sent as the mailbox (no responder)."""
@@ -59,21 +65,25 @@ def metrics(
     where: tuple[str, ...] = (),
     whole_periods: bool = False,
     by_agent: bool = False,
+    dated: bool = True,
+    bind: tuple[tuple[str, object], ...] = (),
 ) -> pd.DataFrame:
     """The metrics `names` by `group_by` over the scope's mailboxes and dates; with
     `whole_periods`, over the whole weeks or months (of the group-by) the dates touch; with
-    `by_agent`, of the scope's agent only."""
-    days = _whole_periods(group_by) if whole_periods else DAYS
+    `by_agent`, of the scope's agent only; not `dated`, whatever the dates (a state as of
+    the build: open threads, say); `bind`: more ($name, value) for `where`'s placeholders."""
+    days = (_whole_periods(group_by) if whole_periods else DAYS,) if dated else ()
     request = Request(
         metrics=names,
         group_by=group_by,
-        where=(MAILBOXES, days, *where, *(_agent(scope) if by_agent else ())),
+        where=(MAILBOXES, *days, *where, *(_agent(scope) if by_agent else ())),
     )
     params = {
         "mailboxes": list(scope.mailboxes),
         "start": scope.start,
         "end": scope.end,
         "agent": scope.agent,
+        **dict(bind),
     }
     result = _layer(db).query(request, params)
     frame = pd.DataFrame(result.rows, columns=list(result.columns))
@@ -89,9 +99,10 @@ def totals(
     names: tuple[str, ...],
     where: tuple[str, ...] = (),
     by_agent: bool = False,
+    bind: tuple[tuple[str, object], ...] = (),
 ) -> dict[str, float | None]:
     """The metrics over the whole scope: one value each."""
-    frame = metrics(db, scope, names, where=where, by_agent=by_agent)
+    frame = metrics(db, scope, names, where=where, by_agent=by_agent, bind=bind)
     if frame.empty:
         return dict.fromkeys(names)
     row = frame.iloc[0]

@@ -116,6 +116,7 @@ class SemanticLayer:
         text = self.manifest_path.read_text()
         self._raw = _without_database(json.loads(text))
         self._manifest_digest = hashlib.sha256(text.encode()).hexdigest()
+        self._engines: dict[frozenset[str] | None, object] = {}
 
     @cached_property
     def metric_names(self) -> list[str]:
@@ -166,19 +167,73 @@ class SemanticLayer:
         for name in request.order:
             _known("--order", name.removeprefix("-"), [*request.metrics, *request.group_by])
 
-    @cached_property
-    def _engine(self):
-        from metricflow.engine.metricflow_engine import MetricFlowEngine
-        from metricflow_semantics.model.dbt_manifest_parser import (
-            parse_manifest_from_dbt_generated_manifest,
-        )
-        from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+    def _engine(self, models: frozenset[str] | None = None):
+        """MetricFlow's engine on the semantic models named (all when None): building it
+        costs in proportion to the models, so a request gets the ones it reaches."""
+        if models not in self._engines:
+            from metricflow.engine.metricflow_engine import MetricFlowEngine
+            from metricflow_semantics.model.dbt_manifest_parser import (
+                parse_manifest_from_dbt_generated_manifest,
+            )
+            from metricflow_semantics.model.semantic_manifest_lookup import (
+                SemanticManifestLookup,
+            )
 
-        manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(self._raw))
-        return MetricFlowEngine(
-            semantic_manifest_lookup=SemanticManifestLookup(manifest),
-            sql_client=_DuckDbClient(self.duckdb_file),
-        )
+            raw = self._raw
+            if models is not None:
+                raw = {
+                    **raw,
+                    "semantic_models": [m for m in raw["semantic_models"] if m["name"] in models],
+                    "metrics": [
+                        m for m in raw["metrics"] if self._metric_models[m["name"]] <= models
+                    ],
+                    "saved_queries": [],
+                }
+            manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(raw))
+            self._engines[models] = MetricFlowEngine(
+                semantic_manifest_lookup=SemanticManifestLookup(manifest),
+                sql_client=_DuckDbClient(self.duckdb_file),
+            )
+        return self._engines[models]
+
+    @cached_property
+    def _metric_models(self) -> dict[str, frozenset[str]]:
+        """Metric -> the semantic models its measures (through its inputs) live in."""
+        by_measure = {
+            measure["name"]: model["name"]
+            for model in self._raw["semantic_models"]
+            for measure in model["measures"]
+        }
+        metrics = {m["name"]: m for m in self._raw["metrics"]}
+
+        def models(name: str) -> frozenset[str]:
+            params = metrics[name]["type_params"]
+            found = {by_measure[m["name"]] for m in params.get("input_measures") or []}
+            for key in ("numerator", "denominator"):
+                if params.get(key):
+                    found |= models(params[key]["name"])
+            for metric in params.get("metrics") or []:
+                found |= models(metric["name"])
+            return frozenset(found)
+
+        return {name: models(name) for name in metrics}
+
+    def _reached(self, request: Request) -> frozenset[str]:
+        """The semantic models a request reaches: its metrics' models and those holding an
+        entity its group-by names, filters or metric filters join on (`thread__sla_tier`,
+        `Entity('agent')`)."""
+        found = set().union(*(self._metric_models[m] for m in request.metrics))
+        texts = [*(self._resolved(n) for n in request.group_by), *map(self._where, request.where)]
+        for metric in self._raw["metrics"]:
+            if metric["name"] in request.metrics:
+                texts.append(json.dumps(metric.get("filter")))
+        entities = {
+            name for text in texts for name in re.findall(r"[A-Za-z_]\w*", text.replace("__", " "))
+        }
+        for model in self._raw["semantic_models"]:
+            if any(e["name"] in entities for e in model["entities"] if e["type"] == "primary"):
+                found.add(model["name"])
+        return frozenset(found)
 
     def sql(self, request: Request) -> str:
         """The DuckDB SQL MetricFlow compiles for the request, cached per request and
@@ -218,7 +273,11 @@ class SemanticLayer:
             limit=request.limit,
         )
         try:
-            return self._engine.explain(mf_request).sql_statement.sql
+            return self._engine(self._reached(request)).explain(mf_request).sql_statement.sql
+        except Exception:  # a join the reached models miss: MetricFlow on all of them
+            pass
+        try:
+            return self._engine().explain(mf_request).sql_statement.sql
         except Exception as exc:  # MetricFlow's errors span many lines: keep the first
             raise QueryError(_first_line(exc)) from exc
 

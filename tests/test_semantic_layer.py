@@ -281,3 +281,62 @@ def test_on_the_spark_target_query_says_it_reads_duckdb_only(built, capsys, monk
         "mailkpi: mailkpi query reads the DuckDB file only: the semantic layer has no Spark "
         "dialect (docs/decisions.md, 'Semantic layer')"
     ]
+
+
+# agg_agent_daily column -> metric, by mailbox, agent and metric_time__day
+AGENT_DAILY_METRICS = {
+    "replies": "outbound_messages",
+    "threads_first_responded": "threads_first_responded",
+    "answered_turns": "answers",
+    "avg_reply_minutes": "answer_reply_minutes_avg",
+    "median_reply_minutes": "answer_reply_minutes_median",
+    "avg_reply_business_minutes": "answer_reply_business_minutes_avg",
+}
+
+
+def test_agg_agent_daily_equals_its_metrics_by_mailbox_agent_and_day(built, capsys):
+    time = "metric_time__day"
+    rows = query_csv(
+        built,
+        capsys,
+        *("--metrics", ",".join(AGENT_DAILY_METRICS.values())),
+        *("--group-by", f"mailbox,agent,{time}"),
+    )
+    # a count of no row is null in the query (one metric's rows outer-joined to another's)
+    # and 0 in the mart
+    counts = {"replies", "threads_first_responded", "answered_turns"}
+    queried = {
+        (r["mailbox"], r["agent"] or None, r[time]): [
+            float(r[m]) if r[m] else (0.0 if column in counts else None)
+            for column, m in AGENT_DAILY_METRICS.items()
+        ]
+        for r in rows
+    }
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        mart = {
+            (mailbox, responder, day): list(values)
+            for mailbox, responder, day, *values in con.execute(
+                "select mailbox_address, responder, cast(period_start as varchar), "
+                + ", ".join(AGENT_DAILY_METRICS)
+                + " from marts.agg_agent_daily"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert len(queried) == len(rows) and len(mart) > 50
+    assert any(responder is None for _, responder, _ in mart)  # Send As replies
+    # the query also has the days of inbound mail alone (responder null, counts 0): the mart
+    # keeps only the days on which the responder did something
+    idle = {k: v for k, v in queried.items() if k not in mart}
+    assert all(not any(v[:3]) for v in idle.values()), idle
+    differing = {
+        key: (values, queried.get(key))
+        for key, values in mart.items()
+        if key not in queried
+        or any(
+            (a is None) != (b is None) or (a is not None and abs(a - b) > 0.01)
+            for a, b in zip(values, queried[key], strict=True)
+        )
+    }
+    assert not differing, differing

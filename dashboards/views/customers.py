@@ -8,11 +8,15 @@ from dashboards import queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Customers")
-clock = "business_" if scope.clock == "business" else ""
+FIRST_RESPONSE_MEDIAN = semantic.on_clock(
+    scope, "first_response_business_minutes_median", "first_response_minutes_median"
+)
+CLOCK_NAME = "business-hours" if scope.clock == "business" else "calendar"
+REPLY_MEDIAN = semantic.on_clock(scope, "reply_business_minutes_median", "reply_minutes_median")
 RANKED = (
     "new_threads",
-    f"first_response_{clock}minutes_median",
-    f"reply_{clock}minutes_median",
+    FIRST_RESPONSE_MEDIAN,
+    REPLY_MEDIAN,
     "sla_met_rate",
     "reopen_rate",
     "one_touch_resolution_rate",
@@ -34,8 +38,8 @@ table = table.rename(
     columns={
         "customer_name": "Company",
         "new_threads": "Threads",
-        f"first_response_{clock}minutes_median": "Median first response (min)",
-        f"reply_{clock}minutes_median": "Median reply (min)",
+        FIRST_RESPONSE_MEDIAN: "Median first response (min)",
+        REPLY_MEDIAN: "Median reply (min)",
         "sla_met_rate": "SLA met",
         "reopen_rate": "Reopen rate",
         "one_touch_resolution_rate": "One-touch resolution",
@@ -68,7 +72,7 @@ ui.table(
 st.caption(
     "Threads that started in the range, by company: the `customers` map in mailkpi.yml names "
     "several domains as one company; any other customer is named by its address domain. "
-    f"Times on the {'business-hours' if clock else 'calendar'} clock. Waiting now and the "
+    f"Times on the {CLOCK_NAME} clock. Waiting now and the "
     "longest wait are as of the last build, timed from the thread's latest message."
 )
 
@@ -79,7 +83,7 @@ grain = "week" if scope.grain == "day" else scope.grain  # one company's days ar
 trend = semantic.metrics(
     db,
     scope,
-    ("new_threads", f"first_response_{clock}minutes_median"),
+    ("new_threads", FIRST_RESPONSE_MEDIAN),
     (f"metric_time__{grain}",),
     where,
 )
@@ -97,7 +101,7 @@ else:
             tooltip=["period:O", "new_threads:Q"],
         )
     )
-    median = f"first_response_{clock}minutes_median:Q"
+    median = f"{FIRST_RESPONSE_MEDIAN}:Q"
     line = (
         alt.Chart(trend)
         .mark_line(point=True, color="#e45756")

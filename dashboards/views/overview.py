@@ -3,16 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, semantic, ui
+from dashboards import charts, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Overview")
-clock = "business_" if scope.clock == "business" else ""
+on_clock = semantic.on_clock
 KPIS = {  # column: metric
-    "first_response_median": f"first_response_{clock}minutes_median",
-    "first_response_mean": f"first_response_{clock}minutes_avg",
-    "reply_median": f"reply_{clock}minutes_median",
-    "reply_p90": f"reply_{clock}minutes_p90",
+    "first_response_median": on_clock(
+        scope, "first_response_business_minutes_median", "first_response_minutes_median"
+    ),
+    "first_response_mean": on_clock(
+        scope, "first_response_business_minutes_avg", "first_response_minutes_avg"
+    ),
+    "reply_median": on_clock(scope, "reply_business_minutes_median", "reply_minutes_median"),
+    "reply_p90": on_clock(scope, "reply_business_minutes_p90", "reply_minutes_p90"),
     "sla_met_rate": "sla_met_rate",
     "new_threads": "new_threads",
     "resolved_threads": "resolved_threads",
@@ -95,13 +99,17 @@ with row[3]:
           "Of the threads that started in the range and have an assignee, the share that "
           "moved from one agent to another.")  # fmt: skip
 with row[4]:
-    backlog = queries.backlog_at(db, scope).iloc[0]
+    # each mailbox's open threads on the range's last day (every agent)
+    backlog, backlog_before = (
+        semantic.totals(db, span, ("backlog_open_threads",))["backlog_open_threads"]
+        for span in (scope, scope.previous())
+    )
     change = None
-    if not ui.is_missing(backlog["current"]) and not ui.is_missing(backlog["previous"]):
-        change = f"{backlog['current'] - backlog['previous']:+,.0f}"
+    if not ui.is_missing(backlog) and not ui.is_missing(backlog_before):
+        change = f"{backlog - backlog_before:+,.0f}"
     st.metric(
         "Open backlog",
-        ui.count(backlog["current"]),
+        ui.count(backlog),
         change,
         delta_color="inverse",
         help="Threads open at the end of the range's last day, against the end of the "

@@ -3,13 +3,18 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("SLA & backlog")
+# fct_threads.yml, the open_age dimension's buckets
+AGE_BUCKETS = ["< 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2–4 weeks", "> 4 weeks"]
 
 st.subheader("Open threads by age")
-ages = queries.open_by_age(db, scope)
+# open threads by the thread's open_age bucket and status, as of the build (any dates)
+ages = semantic.metrics(db, scope, ("open_threads",), ("open_age", "status"), by_agent=True,
+                        dated=False)  # fmt: skip
+ages = ages[ages["open_threads"] > 0].rename(columns={"open_age": "age", "open_threads": "threads"})
 ages["status"] = ages["status"].map(ui.STATE_LABELS)
 if ages.empty:
     st.success("No open threads.")
@@ -19,7 +24,7 @@ else:
         .mark_bar()
         .encode(
             x=alt.X("age:N", title="Age (since the customer's first message)",
-                    sort=list(queries.AGE_BUCKETS), axis=alt.Axis(labelAngle=0)),
+                    sort=AGE_BUCKETS, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("threads:Q", title="Open threads"),
             color=alt.Color("status:N", title=None, scale=alt.Scale(scheme="tableau10"),
                             legend=alt.Legend(orient="top")),
@@ -97,7 +102,18 @@ else:
     )  # fmt: skip
 
 st.subheader("Backlog over time")
-backlog = queries.backlog_trend(db, scope)
+period = f"metric_time__{scope.grain}"
+BACKLOG = {  # column: metric, per mailbox and local day (every agent)
+    "opened_threads": "opened_threads",
+    "resolved_threads": "backlog_resolved_threads",
+    "reopened_threads": "reopened_threads",
+    "open_threads": "backlog_open_threads",
+}
+backlog = (
+    semantic.metrics(db, scope, tuple(BACKLOG.values()), (period,))
+    .rename(columns={period: "period_start"} | {m: c for c, m in BACKLOG.items()})
+    .reindex(columns=["period_start", *BACKLOG])
+)
 if backlog.empty:
     st.info("No backlog history in this range.")
 else:

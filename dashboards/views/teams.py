@@ -1,17 +1,22 @@
 """Team comparison: the chosen mailboxes side by side, one row each."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import queries, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Team comparison")
-clock = "business_" if scope.clock == "business" else ""
+FIRST_RESPONSE_MEDIAN = semantic.on_clock(
+    scope, "first_response_business_minutes_median", "first_response_minutes_median"
+)
+CLOCK_NAME = "business-hours" if scope.clock == "business" else "calendar"
+REPLY_MEDIAN = semantic.on_clock(scope, "reply_business_minutes_median", "reply_minutes_median")
 KPIS = (
     "inbound_messages",
     "new_threads",
-    f"first_response_{clock}minutes_median",
-    f"reply_{clock}minutes_median",
+    FIRST_RESPONSE_MEDIAN,
+    REPLY_MEDIAN,
     "sla_met_rate",
     "one_touch_resolution_rate",
     "outside_hours_inbound_share",
@@ -19,21 +24,30 @@ KPIS = (
 
 names = queries.mailbox_options(db).set_index("mailbox_address")["mailbox_name"]
 kpis = semantic.metrics(db, scope, KPIS, ("mailbox",))
-backlog = queries.backlog_by_mailbox(db, scope)
-teams = backlog.merge(kpis, left_on="mailbox_address", right_on="mailbox", how="left")
-teams.insert(0, "Team", teams["mailbox_address"].map(names))
-teams = teams.drop(columns=["mailbox"]).rename(
+# as of the build, whatever the dates
+backlog = semantic.metrics(
+    db, scope, ("open_threads", "waiting_on_team_threads"), ("mailbox",), dated=False
+)
+teams = (
+    pd.DataFrame({"mailbox": list(scope.mailboxes)})
+    .merge(backlog, on="mailbox", how="left")
+    .fillna({"open_threads": 0, "waiting_on_team_threads": 0})
+    .astype({"open_threads": int, "waiting_on_team_threads": int})
+    .merge(kpis, on="mailbox", how="left")
+)
+teams.insert(0, "Team", teams["mailbox"].map(names))
+teams = teams.rename(
     columns={
-        "mailbox_address": "Mailbox",
+        "mailbox": "Mailbox",
         "inbound_messages": "Inbound messages",
         "new_threads": "New threads",
-        f"first_response_{clock}minutes_median": "Median first response (min)",
-        f"reply_{clock}minutes_median": "Median reply (min)",
+        FIRST_RESPONSE_MEDIAN: "Median first response (min)",
+        REPLY_MEDIAN: "Median reply (min)",
         "sla_met_rate": "SLA met",
         "one_touch_resolution_rate": "One-touch resolution",
         "outside_hours_inbound_share": "Mail outside hours",
         "open_threads": "Backlog (open now)",
-        "waiting_on_team": "Waiting on the team now",
+        "waiting_on_team_threads": "Waiting on the team now",
     }
 )
 percent = st.column_config.NumberColumn(format="percent")
@@ -50,6 +64,6 @@ ui.table(
     },
 )
 st.caption(
-    f"Volumes and medians over the range ({'business-hours' if clock else 'calendar'} clock), "
+    f"Volumes and medians over the range ({CLOCK_NAME} clock), "
     "each team in its own time zone; the backlog is as of the last build."
 )

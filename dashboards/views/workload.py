@@ -1,9 +1,10 @@
 """Workload: how much arrives and goes out, where threads stand, and which topics drive it."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, semantic, ui
+from dashboards import charts, semantic, ui
 from dashboards.filters import page
 
 db, scope = page("Workload")
@@ -36,7 +37,12 @@ else:
     )  # fmt: skip
 
 st.subheader("Where threads stand now")
-states = queries.state_now(db, scope)
+# every thread as of the build, among those with a message since the range began
+states = semantic.metrics(
+    db, scope, ("threads",), ("status",), by_agent=True, dated=False,
+    where=("{{ TimeDimension('thread__last_message_date', 'day') }} >= $start",),
+)  # fmt: skip
+states = states[states["threads"] > 0]
 if states.empty:
     st.info("No threads with a message in or after this range.")
 else:
@@ -62,7 +68,14 @@ else:
     )
 
 st.subheader("Threads by state over time")
-trend = queries.state_trend(db, scope)
+# each mailbox's threads per state at the period's end (its last day in the range)
+state = "mailbox_state_day__thread_state"
+trend = (
+    semantic.metrics(db, scope, ("threads_in_state",), (period, state))
+    .rename(columns={period: "period_start", state: "status", "threads_in_state": "threads"})
+    .reindex(columns=["period_start", "status", "threads"])
+)
+trend["period_start"] = pd.to_datetime(trend["period_start"])
 if trend.empty:
     st.info("No threads in this range.")
 else:
@@ -97,7 +110,52 @@ else:
     )
 
 st.subheader("By topic")
-topics = queries.topic_breakdown(db, scope)
+NO_TOPIC = "(no topic)"
+TOPIC_METRICS = {  # column: metric, of the customer-initiated threads with the topic
+    "threads": "new_customer_threads",
+    "open_threads": "open_threads",
+    "sla_met_rate": "sla_met_rate",
+    "median_first_response_minutes": semantic.on_clock(
+        scope, "first_response_business_minutes_median", "first_response_minutes_median"
+    ),
+    "median_reply_minutes": semantic.on_clock(
+        scope, "reply_business_minutes_median", "reply_minutes_median"
+    ),
+}
+CUSTOMER = "{{ Dimension('thread__initiated_by') }} = 'customer'"
+# the topics of the threads that started in the range (each distinct list of topics once)
+topic_lists = semantic.metrics(db, scope, ("new_customer_threads",), ("topics",), by_agent=True)
+names = sorted(
+    {
+        topic
+        for topics in topic_lists.loc[topic_lists["new_customer_threads"] > 0, "topics"]
+        for topic in (list(topics) or [NO_TOPIC])
+    }
+)
+
+
+def _topic(topic: str) -> dict:
+    """The topic's row: the metrics over the threads that have it (a thread with two topics
+    counts under both), one request whose topic is a bind parameter."""
+    has_topic = (
+        "len({{ Dimension('thread__topics') }}) = 0"
+        if topic == NO_TOPIC
+        else "list_contains({{ Dimension('thread__topics') }}, $topic)"
+    )
+    values = semantic.totals(
+        db, scope, tuple(TOPIC_METRICS.values()), where=(CUSTOMER, has_topic), by_agent=True,
+        bind=(("topic", topic),),
+    )  # fmt: skip
+    return {"topic": topic} | {column: values[m] for column, m in TOPIC_METRICS.items()}
+
+
+topics = pd.DataFrame([_topic(t) for t in names], columns=["topic", *TOPIC_METRICS])
+counts = {"threads": 0, "open_threads": 0}  # none is 0
+topics = (
+    topics.fillna(counts)
+    .astype(dict.fromkeys(counts, int))
+    .sort_values(["threads", "topic"], ascending=[False, True])
+)
 if topics.empty:
     st.info("No customer threads started in this range.")
 else:

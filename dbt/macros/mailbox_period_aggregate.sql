@@ -38,18 +38,7 @@
 {%- set plan = metric_period_plan(columns) -%}
 with
 
-fct_messages as (
-    select * from {{ ref('fct_messages') }}
-),
-
-fct_threads as (
-    select * from {{ ref('fct_threads') }}
-),
-
-fct_replies as (
-    select * from {{ ref('fct_replies') }}
-),
-
+{{ metric_group_ctes(plan, period) }}
 mailboxes as (
     select * from {{ ref('stg_config__mailboxes') }}
 ),
@@ -57,19 +46,7 @@ mailboxes as (
 build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
-{% for group in plan.groups %}
-{{ group.name }} as (
-    select
-        {{ group.fact }}.mailbox_address,
-        cast(date_trunc('{{ period }}', {{ group.fact }}.{{ group.time }}) as date) as period_start
-{%- for input in group.inputs %},
-        {{ measure_aggregate(input) }} as {{ input.alias }}
-{%- endfor %}
-    from {{ group.fact }}
-    where {{ group.fact }}.{{ group.time }} is not null
-    group by 1, 2
-),
-{% endfor %}
+
 {#- every period with a row of the facts -#}
 active_periods as (
 {%- for group in plan.groups %}

@@ -3,9 +3,9 @@
     `metrics` of dbt/models/marts/fct_*.yml), read from dbt's graph when the model runs.
 
     metric_period_plan([(column, metric), ...]) returns
-      groups: one per fact and local time dimension, {name, fact, time, inputs}, each input
-              a measure {alias, agg, expr, percentile, filters} aggregated by mailbox and
-              period in that group;
+      groups: one per fact and local time dimension, {name, fact, time, agent, inputs}, each
+              input a measure {alias, agg, expr, percentile, filters} aggregated by mailbox and
+              period (and by `agent`, the SQL of the fact's agent entity) in that group;
       columns: column -> the SQL of the metric over those groups' columns (simple: the
               aggregate, counts 0 when the period has no row; ratio: numerator / denominator,
               null when the denominator is 0).
@@ -20,15 +20,17 @@
 {%- do columns_sql.update({column: 'null'}) -%}
 {%- endfor -%}
 {{ return({'columns': columns_sql, 'groups': [{'name': 'fct_messages_by_message_date', 'fact': 'fct_messages',
-    'time': 'message_date', 'inputs': [{'alias': 'messages', 'agg': 'sum', 'expr': '1', 'filters': []}]}]}) }}
+    'time': 'message_date', 'agent': 'responder', 'inputs': [{'alias': 'messages', 'agg': 'sum', 'expr': '1', 'filters': []}]}]}) }}
 {%- endif -%}
 {%- set plan = {'groups': [], 'columns': {}} -%}
 {%- set measures = {} -%}
 {%- for model in graph.semantic_models.values() -%}
 {%- set fact = model.depends_on.nodes[0].split('.')[-1] -%}
+{%- set agent = model.entities | selectattr('name', 'equalto', 'agent') | map(attribute='expr') | first -%}
 {%- for measure in model.measures -%}
 {%- do measures.update({measure.name: {
     'fact': fact,
+    'agent': agent,
     'agg': measure.agg,
     'expr': measure.expr or measure.name,
     'time': measure.agg_time_dimension or model.defaults.agg_time_dimension,
@@ -62,7 +64,8 @@
 {%- endfor -%}
 {%- set key = measure.fact ~ '_by_' ~ measure.time -%}
 {%- if key not in groups -%}
-{%- do groups.update({key: {'name': key, 'fact': measure.fact, 'time': measure.time, 'inputs': []}}) -%}
+{%- do groups.update({key: {'name': key, 'fact': measure.fact, 'time': measure.time,
+    'agent': measure.agent, 'inputs': []}}) -%}
 {%- do plan.groups.append(groups[key]) -%}
 {%- endif -%}
 {%- set alias = column ~ suffix -%}
@@ -105,4 +108,37 @@
 {%- elif input.agg == 'percentile' -%} {{ percentile_of(value, input.percentile) }}
 {%- else -%} {{ exceptions.raise_compiler_error('measure aggregation ' ~ input.agg ~ ' is not supported here') }}
 {%- endif -%}
+{%- endmacro %}
+
+{#- The facts the metrics read, and one CTE per group of the plan: its measures by mailbox
+    (and by the fact's agent entity as `responder` when `by_agent`) and the `period` (day,
+    week, month) of its local time dimension; the CTEs before a model's own. -#}
+{% macro metric_group_ctes(plan, period, by_agent=false) -%}
+fct_messages as (
+    select * from {{ ref('fct_messages') }}
+),
+
+fct_threads as (
+    select * from {{ ref('fct_threads') }}
+),
+
+fct_replies as (
+    select * from {{ ref('fct_replies') }}
+),
+{% for group in plan.groups %}
+{{ group.name }} as (
+    select
+        {{ group.fact }}.mailbox_address
+{%- for agent in ([group.agent] if by_agent else []) %},
+        {{ group.fact }}.{{ agent }} as responder
+{%- endfor %},
+        cast(date_trunc('{{ period }}', {{ group.fact }}.{{ group.time }}) as date) as period_start
+{%- for input in group.inputs %},
+        {{ measure_aggregate(input) }} as {{ input.alias }}
+{%- endfor %}
+    from {{ group.fact }}
+    where {{ group.fact }}.{{ group.time }} is not null
+    group by {{ '1, 2, 3' if by_agent else '1, 2' }}
+),
+{% endfor %}
 {%- endmacro %}

@@ -225,8 +225,21 @@ def _threads() -> list[dict]:
                 "customer_name": thread["customer_address"].split("@")[1],  # no customers map
                 **{
                     f"{event}_date": _local_day(thread[f"{event}_at"], thread["mailbox_address"])
-                    for event in ("started", "first_inbound", "first_response", "resolved")
+                    for event in (
+                        "started",
+                        "first_inbound",
+                        "first_response",
+                        "resolved",
+                        "last_message",
+                    )
                 },
+                # open threads' age as of the build, since the customer's first message
+                "open_age_minutes": (
+                    None
+                    if thread["status"] == "resolved"
+                    else (AS_OF - (thread["first_inbound_at"] or thread["last_message_at"]))
+                    / dt.timedelta(minutes=1)
+                ),
                 "started_outside_hours": (
                     _hours_slot(thread["first_inbound_at"], thread["mailbox_address"]) != "open"
                     if thread["initiated_by"] == "customer"

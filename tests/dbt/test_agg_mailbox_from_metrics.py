@@ -3,18 +3,17 @@ semantic layer's metric definitions, on hand-made fact rows.
 
 A dbt unit test cannot hold it: dbt gives unit tests a graph without the semantic models
 the macro reads. So the rows go into a DuckDB file of their own and dbt runs the model on
-it for real.
+it for real (model_on_rows.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 
 import duckdb
 import pytest
 
-from mailkpi.transform import dbt_command
+from tests.dbt.model_on_rows import model_on_rows
 
 # the facts' columns the metrics read (dbt/models/marts/fct_*.yml)
 SCHEMA = """
@@ -75,21 +74,10 @@ def facts(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.slow
 def test_agg_mailbox_weekly_over_rows(tmp_path, monkeypatch):
-    path = tmp_path / "facts.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute(SCHEMA)
-        facts(con)
-    monkeypatch.setenv("MAILKPI_DUCKDB", str(path))
-
-    # a child process: dbt leaves the file open until its interpreter exits
-    run = subprocess.run(
-        [*dbt_command("run"), "--select", "agg_mailbox_weekly"], capture_output=True, text=True
+    rows = sorted(
+        model_on_rows(tmp_path, monkeypatch, SCHEMA, facts, "agg_mailbox_weekly"),
+        key=lambda row: row["period_start"],
     )
-    assert run.returncode == 0, run.stdout[-3000:]
-    with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute("select * from marts.agg_mailbox_weekly order by period_start")
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     week, next_week = rows
     assert week["period_start"] == dt.date(2026, 5, 4)
     assert {k: week[k] for k in EXPECTED_WEEK} == EXPECTED_WEEK

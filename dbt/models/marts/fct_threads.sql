@@ -30,6 +30,10 @@ threads_resolved as (
     where {{ in_scope() }}
 ),
 
+build_info as (
+    select * from {{ ref('stg_config__build_info') }}
+),
+
 threads_assigned as (
     select * from {{ ref('int_threads_assigned') }}
     where {{ in_scope() }}
@@ -89,6 +93,7 @@ threads_joined as (
         threads_summarized.last_response_minutes,
         threads_summarized.last_response_business_minutes,
         threads_summarized.last_message_at,
+        {{ local_date('threads_summarized.last_message_at', 'mailboxes.timezone') }} as last_message_date,
         threads_summarized.last_direction,
         resolution_timed.resolved_at,
         {{ local_date('resolution_timed.resolved_at', 'mailboxes.timezone') }} as resolved_date,
@@ -212,8 +217,17 @@ resolution_quality as (
         case
             when replies_to_resolution.replies_to_resolve >= 1
                 then replies_to_resolution.replies_to_resolve = 1 and customers_named.reopen_count = 0
-        end as is_one_touch_resolution
+        end as is_one_touch_resolution,
+        -- an open thread's age as of the build: since the customer's first message, or the
+        -- latest message of a thread the team started
+        case
+            when customers_named.status <> 'resolved'
+                then {{ minutes_between(
+                    'coalesce(customers_named.first_inbound_at, customers_named.last_message_at)',
+                    'build_info.as_of') }}
+        end as open_age_minutes
     from customers_named
+    cross join build_info
     left join first_arrivals
         on
             customers_named.mailbox_address = first_arrivals.mailbox_address
