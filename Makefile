@@ -19,7 +19,7 @@ export DO_NOT_TRACK := 1
 # mailkpi and test process would otherwise recompile each module it imports (~1.5 s for dbt).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help setup system-deps build extract transform dashboard test lint format soak bench clean
+.PHONY: help setup system-deps build extract transform dashboard test lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -85,9 +85,6 @@ TZ_EAST_TESTS := tests/test_build_e2e.py tests/demo tests/dashboards
 test: setup system-deps spark-deps lint ## the whole offline test suite (lint, pytest on two workers, dbt build on demo data)
 	TZ=America/Los_Angeles $(PYTEST)
 	TZ=Asia/Kolkata $(PYTEST) $(TZ_EAST_TESTS)
-
-soak: setup ## the month of Graph nights: 30 nightly builds against the emulator, each compared with a full refresh
-	$(RUN) pytest -m soak tests/reliability/test_graph_nights.py
 
 bench: setup ## benchmarks on synthetic mailboxes of 10k, 100k and 1M messages
 	$(RUN) mailkpi bench
