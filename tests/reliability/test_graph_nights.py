@@ -7,7 +7,8 @@ cite the sources): expired delta tokens, also in the middle of a round; a messag
 and back; a move shown in no folder; a message whose id changes on a move; folders created,
 renamed, moved, deleted before their round; 404s of a moment; throttling with Retry-After in
 seconds and as an HTTP date; 503/504 on large pages; a mailbox added to the config on night
-10; a mailbox Graph cannot serve for one night.
+10; a mailbox Graph cannot serve for one night; a retention policy moving old mail to the
+In-Place Archive, which Graph cannot read.
 
 Each night's `mailkpi build` runs in a child forked from a process that has imported the CLI
 and dbt once (tests/reliability/preloaded.py), and the reference it is compared with is the
@@ -16,8 +17,9 @@ data tests: a second, cheaper path to the same marts.
 
 After every night: exit 0 (a mailbox Graph cannot serve is skipped, named on stderr, and the
 others are built), the marts equal a from-scratch build of the same raw data, no
-internet_message_id is counted twice, and every message Graph holds in a read folder is
-accounted for in fct_message_audit as present (not removed). The Graph requests of each
+internet_message_id is counted twice, no message counted the night before is lost (an
+archived or deleted message happened all the same), and every message Graph holds in a read
+folder is accounted for in fct_message_audit. The Graph requests of each
 night are recorded with the seconds its build and its reference took (`NIGHTLY`, printed
 with -s).
 """
@@ -33,9 +35,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from mailkpi.config import load_config
 from tests.conftest import offline_env, run_mailkpi
 from tests.graph_emulator import DEFAULT_TOKEN, GraphEmulator
-from tests.reliability.marts import mart_differences
+from tests.reliability.marts import mart_differences, rebuilt_from_scratch_differences
 from tests.reliability.preloaded import Preloaded
 
 pytestmark = pytest.mark.slow
@@ -249,6 +252,16 @@ def deleted_for_good(t: Tenant) -> None:
     t.graph.delete(SUPPORT, t.kept[f"{SUPPORT}:latest"], permanent=True)
 
 
+def retention_to_the_archive(t: Tenant) -> None:
+    """A retention policy moves support's mail older than two weeks, the answers in Alice's
+    Sent Items too, to the In-Place Archive, which Graph cannot read."""
+    cutoff = t.graph.now - dt.timedelta(days=14)
+    for address in (SUPPORT, ALICE):
+        for message_id, message in list(t.graph.mailboxes[address].messages.items()):
+            if dt.datetime.fromisoformat(message.data["receivedDateTime"]) < cutoff:
+                t.graph.archive(address, message_id)
+
+
 def expire_everything_mid_round(t: Tenant) -> None:
     expire_every_token(t)
     expire_in_the_middle_of_a_round(t)
@@ -275,6 +288,7 @@ EVENTS: dict[int, tuple[str, Callable[[Tenant], None]]] = {
     22: ("categories changed", categories_changed),
     24: ("410 everywhere, and mid-round", expire_everything_mid_round),
     26: ("A->B->A move in the added mailbox", lambda t: move_out_and_back(t, SALES, "archive")),
+    27: ("retention: old mail to the archive", retention_to_the_archive),
     28: ("folder deleted between nights", folder_deleted_between_nights),
     30: ("message deleted for good", deleted_for_good),
 }
@@ -295,16 +309,24 @@ def tenant():
         graph.stop()
 
 
-def audit_present(path: Path) -> dict[str, set[str]]:
+def audited(path: Path) -> dict[str, set[str]]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
-            "select mailbox_address, internet_message_id from marts.fct_message_audit "
-            "where excluded_reason is distinct from 'removed'"
+            "select mailbox_address, internet_message_id from marts.fct_message_audit"
         ).fetchall()
     present: dict[str, set[str]] = {}
     for mailbox, message in rows:
         present.setdefault(mailbox, set()).add(message)
     return present
+
+
+def counted(path: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return set(
+            con.execute(
+                "select mailbox_address, internet_message_id from marts.fct_messages"
+            ).fetchall()
+        )
 
 
 def counted_twice(path: Path) -> list[tuple]:
@@ -337,6 +359,7 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
         SOURCES__MSGRAPH__MAX_RETRY_WAIT_SECONDS="30",
     )
     failures: list[str] = []
+    counted_before: set[tuple[str, str]] = set()
     for night in range(1, NIGHTS + 1):
         team = [SUPPORT] + ([SALES] if night >= SALES_FROM else [])
         config_path.write_text(
@@ -377,7 +400,10 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
             failures.append(f"{where}: marts differ from a full rebuild: {differences}")
         if twice := counted_twice(path):
             failures.append(f"{where}: counted twice: {twice}")
-        present = audit_present(path)
+        # a message once counted stays counted: archived or deleted for good, it happened
+        if lost := counted_before - (counted_before := counted(path)):
+            failures.append(f"{where}: counted last night, not tonight: {lost}")
+        present = audited(path)
         for mailbox in team:
             if mailbox == SALES and unreachable:
                 continue  # skipped tonight: its marts are last night's
@@ -419,3 +445,84 @@ def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tm
         ).fetchall()
     assert named == [(SUPPORT,)]
     assert raw[0][0] > 0
+
+
+def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
+    tenant: Tenant, tmp_path: Path
+):
+    """A customer's question is answered by Alice 30 minutes later and moved to Done (a
+    resolved folder) after an hour; the next day a retention policy moves both to the
+    In-Place Archive, which Graph reports as `@removed`. The thread stays as it was: resolved
+    at 10:00, first response after 30 minutes, no reopen, both messages counted."""
+    graph = tenant.graph
+    graph.add_folder(SUPPORT, "Done")
+    config_path = tmp_path / "mailkpi.yml"
+    config_path.write_text(
+        "organization: {internal_domains: [contoso.com]}\nmailboxes:"
+        + SUPPORT_YML.replace("folders: {", "folders: {resolved: [Done], ")
+    )
+    path = tmp_path / "mailkpi.duckdb"
+    env = offline_env(
+        MAILKPI_CONFIG=str(config_path),
+        SOURCES__MSGRAPH__BASE_URL=graph.base_url,
+        SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
+    )
+    asked = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    graph.now = asked
+    question = graph.add_message(
+        SUPPORT,
+        "inbox",
+        subject="Order 1",
+        sender="customer1@fabrikam.com",
+        to=[SUPPORT],
+        received=asked,
+        conversation_id="conv-1",
+        internet_message_id="<q1@fabrikam.com>",
+    )
+    graph.now = asked + dt.timedelta(minutes=30)
+    answer = graph.add_message(
+        ALICE,
+        "sentitems",
+        subject="RE: Order 1",
+        sender=ALICE,
+        from_address=ALICE,
+        to=["customer1@fabrikam.com"],
+        received=graph.now,
+        conversation_id="conv-1",
+        internet_message_id="<a1@contoso.com>",
+    )
+    graph.now = asked + dt.timedelta(hours=1)
+    graph.move(SUPPORT, question, "Done")  # lastModifiedDateTime 10:00: the resolution
+
+    # (status, first response minutes, resolved at, resolution minutes, reopens, in, out):
+    # the answer's sentDateTime is 5 s before its receivedDateTime (the emulator's mail
+    # store), so the response came 30 min - 5 s = 29 11/12 min after the question
+    expected = [("resolved", 30 - 5 / 60, asked + dt.timedelta(hours=1), 60.0, 0, 1, 1)]
+    for night in (2, 3):
+        if night == 3:
+            graph.now = observed(2) + dt.timedelta(hours=12)
+            graph.archive(SUPPORT, question)
+            graph.archive(ALICE, answer)
+        result = run_mailkpi(
+            "build",
+            "--duckdb",
+            str(path),
+            env={**env, "MAILKPI_OBSERVED_AT": observed(night).isoformat()},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        with duckdb.connect(str(path), read_only=True) as con:
+            threads = con.execute(
+                "select status, first_response_minutes, resolved_at, resolution_minutes,"
+                " reopen_count, inbound_count, outbound_count from marts.fct_threads"
+            ).fetchall()
+            audit = con.execute(
+                "select internet_message_id, excluded_reason from marts.fct_message_audit"
+                " order by 1"
+            ).fetchall()
+            removed = con.execute(
+                "select count(*) from raw.message_observations where is_removed"
+            ).fetchall()[0][0]
+        assert threads == expected, f"night {night}"
+        assert audit == [("<a1@contoso.com>", None), ("<q1@fabrikam.com>", None)]
+        assert removed == (2 if night == 3 else 0)  # Graph did report both as removed
+    assert rebuilt_from_scratch_differences(path, load_config(config_path), tmp_path) == {}
