@@ -329,6 +329,16 @@ def counted(path: Path) -> set[tuple[str, str]]:
         )
 
 
+def coverage(path: Path) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(mailbox, first_loaded_at, last_loaded_at) of dim_mailboxes: what the marts cover."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("set timezone = 'UTC'")
+        return con.execute(
+            "select mailbox_address, first_loaded_at, last_loaded_at from marts.dim_mailboxes"
+            " order by 1"
+        ).fetchall()
+
+
 def counted_twice(path: Path) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(
@@ -403,6 +413,16 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
         # a message once counted stays counted: archived or deleted for good, it happened
         if lost := counted_before - (counted_before := counted(path)):
             failures.append(f"{where}: counted last night, not tonight: {lost}")
+        # the marts say what they cover: each mailbox since its first night, until tonight
+        # but for a night Graph could not serve it (its figures end the night before)
+        covered = [
+            (mailbox, observed(1 if mailbox == SUPPORT else SALES_FROM), observed(night))
+            for mailbox in sorted(team)
+        ]
+        if unreachable:
+            covered = [c if c[0] != SALES else (*c[:2], observed(night - 1)) for c in covered]
+        if (tonight := coverage(path)) != covered:
+            failures.append(f"{where}: dim_mailboxes covers {tonight}, not {covered}")
         present = audited(path)
         for mailbox in team:
             if mailbox == SALES and unreachable:
@@ -416,8 +436,9 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
 
 
 def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tmp_path: Path):
-    """sales@ leaves mailkpi.yml: the next night builds, the marts name only support@,
-    and sales@'s observations stay in raw (a later return needs no first load again)."""
+    """sales@ leaves mailkpi.yml: the next night builds, the marts name only support@ (read
+    since night 1, until night 2), and sales@'s observations stay in raw (a later return
+    needs no first load again)."""
     config_path = tmp_path / "mailkpi.yml"
     path = tmp_path / "mailkpi.duckdb"
     env = offline_env(
@@ -444,6 +465,7 @@ def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tm
             "select count(*) from raw.message_observations where mailbox_address = ?", [SALES]
         ).fetchall()
     assert named == [(SUPPORT,)]
+    assert coverage(path) == [(SUPPORT, observed(1), observed(2))]
     assert raw[0][0] > 0
 
 
