@@ -54,6 +54,7 @@ SUPPORT_YML = f"""
     agent_mailboxes: true
     folders: {{excluded: [{", ".join(EXCLUDED)}]}}
 """
+HEAD = "organization: {internal_domains: [contoso.com]}\nmailboxes:"
 SALES_YML = f"""
   - address: {SALES}
     folders: {{excluded: [{", ".join(EXCLUDED)}]}}
@@ -372,11 +373,7 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
     counted_before: set[tuple[str, str]] = set()
     for night in range(1, NIGHTS + 1):
         team = [SUPPORT] + ([SALES] if night >= SALES_FROM else [])
-        config_path.write_text(
-            "organization: {internal_domains: [contoso.com]}\nmailboxes:"
-            + SUPPORT_YML
-            + (SALES_YML if night >= SALES_FROM else "")
-        )
+        config_path.write_text(HEAD + SUPPORT_YML + (SALES_YML if night >= SALES_FROM else ""))
         tenant.day_of_mail(night, team)
         case, event = EVENTS.get(night, ("new mail only", lambda t: None))
         event(tenant)
@@ -435,28 +432,29 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
         print(f"{night:2d}  {case:40s} {http:4d} {batched:4d} {build:6.1f} {reference:6.1f}")
 
 
+def build_night(graph: GraphEmulator, path: Path, night: int) -> None:
+    """`mailkpi build` of night `night` into `path`, with the mailkpi.yml beside it."""
+    env = offline_env(
+        MAILKPI_CONFIG=str(path.with_name("mailkpi.yml")),
+        MAILKPI_OBSERVED_AT=observed(night).isoformat(),
+        SOURCES__MSGRAPH__BASE_URL=graph.base_url,
+        SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
+    )
+    result = run_mailkpi("build", "--duckdb", str(path), env=env)
+    assert result.returncode == 0, f"night {night}: {result.stderr[-3000:]}"
+
+
 def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tmp_path: Path):
     """sales@ leaves mailkpi.yml: the next night builds, the marts name only support@ (read
     since night 1, until night 2), and sales@'s observations stay in raw (a later return
     needs no first load again)."""
-    config_path = tmp_path / "mailkpi.yml"
     path = tmp_path / "mailkpi.duckdb"
-    env = offline_env(
-        MAILKPI_CONFIG=str(config_path),
-        SOURCES__MSGRAPH__BASE_URL=tenant.graph.base_url,
-        SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
-    )
-    head = "organization: {internal_domains: [contoso.com]}\nmailboxes:"
     for night, team in ((1, [SUPPORT, SALES]), (2, [SUPPORT])):
-        config_path.write_text(head + SUPPORT_YML + (SALES_YML if SALES in team else ""))
-        tenant.day_of_mail(night, [SUPPORT, SALES])
-        result = run_mailkpi(
-            "build",
-            "--duckdb",
-            str(path),
-            env={**env, "MAILKPI_OBSERVED_AT": observed(night).isoformat()},
+        (tmp_path / "mailkpi.yml").write_text(
+            HEAD + SUPPORT_YML + (SALES_YML if SALES in team else "")
         )
-        assert result.returncode == 0, result.stderr[-3000:]
+        tenant.day_of_mail(night, [SUPPORT, SALES])
+        build_night(tenant.graph, path, night)
     with duckdb.connect(str(path), read_only=True) as con:
         named = con.execute(
             "select distinct mailbox_address from marts.fct_message_audit order by 1"
@@ -479,16 +477,8 @@ def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
     graph = tenant.graph
     graph.add_folder(SUPPORT, "Done")
     config_path = tmp_path / "mailkpi.yml"
-    config_path.write_text(
-        "organization: {internal_domains: [contoso.com]}\nmailboxes:"
-        + SUPPORT_YML.replace("folders: {", "folders: {resolved: [Done], ")
-    )
+    config_path.write_text(HEAD + SUPPORT_YML.replace("folders: {", "folders: {resolved: [Done], "))
     path = tmp_path / "mailkpi.duckdb"
-    env = offline_env(
-        MAILKPI_CONFIG=str(config_path),
-        SOURCES__MSGRAPH__BASE_URL=graph.base_url,
-        SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
-    )
     asked = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     graph.now = asked
     question = graph.add_message(
@@ -525,13 +515,7 @@ def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
             graph.now = observed(2) + dt.timedelta(hours=12)
             graph.archive(SUPPORT, question)
             graph.archive(ALICE, answer)
-        result = run_mailkpi(
-            "build",
-            "--duckdb",
-            str(path),
-            env={**env, "MAILKPI_OBSERVED_AT": observed(night).isoformat()},
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        build_night(graph, path, night)
         with duckdb.connect(str(path), read_only=True) as con:
             threads = con.execute(
                 "select status, first_response_minutes, resolved_at, resolution_minutes,"
