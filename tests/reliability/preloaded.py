@@ -24,8 +24,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mailkpi.build  # imported once here, not by each build (the CLI imports it late)
+# dlt, mailkpi.build and pipelines.msgraph: imported here once, as a build imports them late
+import dlt  # noqa: F401
+
+import mailkpi.build
 import mailkpi.cli
+import pipelines.msgraph  # noqa: F401
 from mailkpi import dbt_worker
 from mailkpi.dbt_worker import dbt_env
 from mailkpi.transform import dbt_arguments
