@@ -19,7 +19,7 @@ export DO_NOT_TRACK := 1
 # mailkpi and test process would otherwise recompile each module it imports (~1.5 s for dbt).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help setup system-deps build extract transform dashboard test test-future lint format soak bench clean
+.PHONY: help setup system-deps build extract transform dashboard test test-future lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -93,9 +93,6 @@ test-future: setup system-deps spark-deps ## make test with the wall clock two y
 	@mkdir -p build
 	cc -O2 -shared -fPIC -o build/shifted_clock.so tests/clock/shifted_clock.c -ldl
 	SHIFTED_CLOCK_SECONDS=$(FUTURE_SECONDS) LD_PRELOAD=$(CURDIR)/build/shifted_clock.so $(MAKE) test
-
-soak: setup ## the month of Graph nights: 30 nightly builds against the emulator, each compared with a full refresh
-	$(RUN) pytest -m soak tests/reliability/test_graph_nights.py
 
 bench: setup ## benchmarks on synthetic mailboxes of 10k, 100k and 1M messages
 	$(RUN) mailkpi bench

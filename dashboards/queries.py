@@ -603,7 +603,8 @@ def thread_events(db: Database, mailbox: str, conversation: str) -> pd.DataFrame
 
 @_cached
 def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
-    """Per mailbox: the build's as-of time and the newest message it loaded."""
+    """Per mailbox the build covers: its as-of time, the first and the latest load that read
+    the mailbox, and the newest message it loaded."""
     return _frame(
         db,
         """
@@ -622,6 +623,8 @@ def mailbox_freshness(db: Database, scope: Scope) -> pd.DataFrame:
             m.mailbox_address,
             m.kind,
             timezone(m.timezone, m.as_of) as built_as_of,
+            timezone(m.timezone, m.first_loaded_at) as read_since,
+            timezone(m.timezone, m.last_loaded_at) as read_until,
             timezone(m.timezone, a.newest_message) as newest_message,
             coalesce(a.messages_loaded, 0) as messages_loaded,
             coalesce(a.messages_counted, 0) as messages_counted

@@ -25,7 +25,6 @@ STATE_LABELS = {
 EXCLUDED_REASONS = {
     "draft": "draft",
     "excluded_folder": "in an excluded folder",
-    "removed": "deleted or moved out of the mailbox",
     "automated_header": "automated (Auto-Submitted / Precedence header)",
     "automated_sender": "automated sender (no-reply, mailer-daemon…)",
     "automated_subject": "automated subject (out of office, undeliverable…)",

@@ -100,23 +100,27 @@ def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subpr
         worker.wait()
 
 
-def _parsed(project_dir: str):
+def parsed(project_dir: str):
     """The project's manifest; None if it does not parse (the command then says why)."""
     from dbt.cli.main import dbtRunner
 
     parse = ["parse", "--project-dir", project_dir, "--profiles-dir", project_dir]
-    parsed = dbtRunner().invoke([*parse, "--quiet", "--no-write-json"])
-    return parsed.result if parsed.success else None
+    outcome = dbtRunner().invoke([*parse, "--quiet", "--no-write-json"])
+    return outcome.result if outcome.success else None
 
 
 def main() -> int:
-    manifest = _parsed(sys.argv[1])
+    manifest = parsed(sys.argv[1])
     line = sys.stdin.readline()
     if not line.strip():
         return 0
+    return command(manifest, json.loads(line))
+
+
+def command(manifest, request: dict) -> int:
+    """Run the dbt command of `request` with the project's parse `manifest`; 0 on success."""
     from dbt.cli.main import dbtRunner
 
-    request = json.loads(line)
     run_results = Path(request["run_results"])
     run_results.unlink(missing_ok=True)  # a failure must not be read from an earlier run
     outcome = dbtRunner(manifest=manifest).invoke([*request["args"], "--no-write-json"])
@@ -147,13 +151,18 @@ def _release_semaphores() -> None:
     multiprocessing.util._run_finalizers(0)  # what a normal exit runs for them
 
 
-if __name__ == "__main__":
-    status = main()
-    if spark_target():
-        sys.exit(status)
+def exit_now(status: int) -> None:
+    """End the process without Python's teardown of dbt's modules (the module docstring)."""
     _close_duckdb()
     _release_semaphores()
     logging.shutdown()  # dbt's log file
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+if __name__ == "__main__":
+    status = main()
+    if spark_target():
+        sys.exit(status)
+    exit_now(status)

@@ -125,13 +125,13 @@ def _failures(run_results: Path) -> str:
     return f"{len(failed)} failed; first: {first['unique_id']}: {message[:300]}"
 
 
-def _dbt_arguments(command: str) -> list[str]:
+def dbt_arguments(command: str) -> list[str]:
     return [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
 
 
 def dbt_command(command: str) -> list[str]:
     """This environment's dbt CLI running `command` on the project."""
-    return [str(Path(sys.executable).with_name("dbt")), *_dbt_arguments(command)]
+    return [str(Path(sys.executable).with_name("dbt")), *dbt_arguments(command)]
 
 
 def dbt_build(
@@ -154,7 +154,7 @@ def dbt_build(
     `select` builds only the nodes it names, with their data tests: dbt ignores `--select`
     beside `--selector`.
     """
-    args = _dbt_arguments("build")
+    args = dbt_arguments("build")
     if select:
         args += ["--select", select, "--exclude-resource-type", "unit_test"]
     else:

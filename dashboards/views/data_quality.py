@@ -9,6 +9,10 @@ db, scope = page("Data quality")
 DATETIME = "D MMM YYYY, HH:mm"
 
 st.subheader("Loads")
+st.caption(
+    "The mailboxes this build covers: those in the config file. Mail of a mailbox removed "
+    "from it stays in the file's raw data but is in none of these figures."
+)
 fresh = queries.mailbox_freshness(db, scope)
 ui.table(
     fresh,
@@ -18,6 +22,16 @@ ui.table(
         "mailbox_address": "Address",
         "kind": "Kind",
         "built_as_of": st.column_config.DatetimeColumn("Built as of", format=DATETIME),
+        "read_since": st.column_config.DatetimeColumn(
+            "Read since",
+            format=DATETIME,
+            help="The first load of this mailbox (its mail reaches back initial_lookback_days).",
+        ),
+        "read_until": st.column_config.DatetimeColumn(
+            "Read until",
+            format=DATETIME,
+            help="The latest load that read it: before Built as of when Graph could not serve it.",
+        ),
         "newest_message": st.column_config.DatetimeColumn("Newest message", format=DATETIME),
         "messages_loaded": st.column_config.NumberColumn("Messages loaded"),
         "messages_counted": st.column_config.NumberColumn("Counted"),

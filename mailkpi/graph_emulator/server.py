@@ -372,6 +372,15 @@ class GraphEmulator:
             message = mailbox.messages.pop(message_id)
             self._event(mailbox, message.folder_id, message, "removed")
 
+    def archive(self, address: str, message_id: str) -> None:
+        """A retention policy's "move to archive" tag (EWS RetentionAction `MoveToArchive`:
+        "the item is moved to the archive mailbox") takes the message to the In-Place Archive,
+        which the mail API cannot read ("does not support accessing in-place archive
+        mailboxes", learn.microsoft.com/graph/api/resources/mail-api-overview): to the
+        client it is gone from its folder (`@removed` in the folder's delta) and a GET of its
+        id in the primary mailbox answers 404, as after a delete for good."""
+        self.delete(address, message_id, permanent=True)
+
     def expire_tokens(self) -> None:
         """Every skip and delta token becomes unknown: the next use answers 410."""
         with self._lock:

@@ -444,12 +444,14 @@ OPENING_HOURS = {  # Monday to Friday, as mailkpi.yml sets them
 MAILBOX_COLUMNS = ("mailbox_address", "mailbox_name", "kind", "timezone", "assignment",
                    "agent_mailboxes", "aliases", "resolution_idle_hours",
                    "first_response_sla_minutes", "first_response_sla_clock",
-                   "resolution_sla_minutes", "resolution_sla_clock", "as_of")  # fmt: skip
+                   "resolution_sla_minutes", "resolution_sla_clock", "first_loaded_at",
+                   "last_loaded_at", "as_of")  # fmt: skip
+FIRST_LOAD = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 DIM_MAILBOXES = [
     (SUPPORT, "Support", "shared_mailbox", ZONES[SUPPORT], "categories", True,
-     ["help@contoso.com"], 72, 240, "business", 2880, "business", AS_OF),
+     ["help@contoso.com"], 72, 240, "business", 2880, "business", FIRST_LOAD, AS_OF, AS_OF),
     (SALES, "Sales", "distribution_list", ZONES[SALES], "responders", True, [], 72, 120,
-     "business", None, None, AS_OF),
+     "business", None, None, FIRST_LOAD, AS_OF, AS_OF),
 ]  # fmt: skip
 AGENT_COLUMNS = ("mailbox_address", "agent_address", "agent_name", "category",
                  "is_shared_mailbox", "as_of")  # fmt: skip

@@ -243,6 +243,20 @@ def test_thread_search(open_app):
 
 def test_data_quality_loads_exclusions_and_anomalies(open_app):
     at = open_app("data_quality", preset="Last 30 days")
+    # what the build covers, in each mailbox's time: support (London, GMT in January, BST
+    # from 29 Mar) read since 5 Jan 02:00 UTC = 02:00, until 31 Mar 12:00 UTC = 13:00;
+    # sales (New York, EST in January, EDT in March) since 21:00 on 4 Jan, until 08:00
+    covered = at.dataframe[0].value.set_index("mailbox_address")
+    assert covered[["read_since", "read_until"]].astype(str).to_dict("index") == {
+        "support@contoso.com": {
+            "read_since": "2026-01-05 02:00:00",
+            "read_until": "2026-03-31 13:00:00",
+        },
+        "sales@contoso.com": {
+            "read_since": "2026-01-04 21:00:00",
+            "read_until": "2026-03-31 08:00:00",
+        },
+    }
     loads = at.dataframe[1].value.set_index("mailbox_address")
     assert loads.loc["support@contoso.com", "messages_new"] == 4  # the 31 Mar load
     assert loads.loc["support@contoso.com", "loads"] == 2

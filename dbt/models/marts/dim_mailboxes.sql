@@ -12,6 +12,21 @@ build_info as (
     select * from {{ ref('stg_config__build_info') }}
 ),
 
+sync_runs as (
+    select * from {{ ref('stg_msgraph__sync_runs') }}
+),
+
+-- What the build covers: the loads that read each configured mailbox (any of its stores).
+-- A mailbox skipped tonight (Graph could not serve it) was last read before `as_of`.
+loads as (
+    select
+        mailbox_address,
+        min(run_started_at) as first_loaded_at,
+        max(run_started_at) as last_loaded_at
+    from sync_runs
+    group by 1
+),
+
 aliases as (
     select
         mailbox_address,
@@ -35,10 +50,13 @@ described as (
         mailboxes.first_response_sla_clock,
         mailboxes.resolution_sla_minutes,
         mailboxes.resolution_sla_clock,
+        loads.first_loaded_at,
+        loads.last_loaded_at,
         build_info.as_of
     from mailboxes
     cross join build_info
     left join aliases on mailboxes.mailbox_address = aliases.mailbox_address
+    left join loads on mailboxes.mailbox_address = loads.mailbox_address
 )
 
 select * from described

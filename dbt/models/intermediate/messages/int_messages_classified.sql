@@ -71,6 +71,9 @@ mailbox_addresses as (
     group by 1
 ),
 
+-- A copy Graph stopped showing (`@removed`: deleted for good, or moved to the In-Place
+-- Archive by a retention policy, which Graph cannot tell apart) keeps the state it was last
+-- seen in: what happened in the thread does not change with what the mailbox keeps.
 copies_marked as (
     select
         copies.*,
@@ -78,7 +81,6 @@ copies_marked as (
         (
             coalesce(copies.is_draft, false)
             or coalesce(copies.folder_role = 'excluded', false)
-            or copies.is_removed
         ) as is_unusable
     from copies
     left join stores
@@ -117,7 +119,8 @@ team_conversations as (
     having bool_or(is_team_copy)
 ),
 
--- One copy speaks for the message: a usable one, from the team mailbox first, seen first.
+-- One copy speaks for the message: a usable one, still shown by Graph, from the team mailbox
+-- first, seen first.
 -- The smallest ordering struct per message in a hash aggregate, joined back by the copy's key:
 -- a window over the copies sorted them whole.
 speaking_copies as (
@@ -134,6 +137,7 @@ speaking_copies as (
         bool_or(has_headers) as message_has_headers,
         min({{ struct_of({
             'is_unusable': 'is_unusable',
+            'is_removed': 'is_removed',
             'is_outside_team_store': 'not is_in_team_store',
             'is_never_observed': 'first_observed_at is null',
             'first_observed_at': 'first_observed_at',
@@ -209,7 +213,6 @@ classified as (
             when not messages_flagged.is_team_conversation then 'not_team_conversation'
             when coalesce(messages_flagged.is_draft, false) then 'draft'
             when messages_flagged.folder_role = 'excluded' then 'excluded_folder'
-            when messages_flagged.is_removed then 'removed'
             when coalesce(messages_flagged.is_automated_by_header, false) then 'automated_header'
             when coalesce(messages_flagged.is_automated_by_sender, false) then 'automated_sender'
             when coalesce(messages_flagged.is_automated_by_subject, false) then 'automated_subject'
