@@ -50,13 +50,16 @@ def database_path() -> Path:
 
 
 def current_database() -> Database | None:
-    """The file as it is now, or None when there is none yet."""
-    path = database_path()
+    """The configured file as it is now, or None when there is none yet."""
+    return _file_now(str(database_path()))
+
+
+def _file_now(path: str) -> Database | None:
     try:
-        stat = path.stat()
+        stat = Path(path).stat()
     except FileNotFoundError:
         return None
-    return Database(str(path), stat.st_mtime_ns, stat.st_size)
+    return Database(path, stat.st_mtime_ns, stat.st_size)
 
 
 _shared_lock = threading.Lock()
@@ -73,7 +76,7 @@ def _cursor(db: Database) -> duckdb.DuckDBPyConnection:
     """
     with _shared_lock:
         if _shared.get("db") != db:
-            now = current_database() or db
+            now = _file_now(db.path) or db  # the file asked for, as it is now
             if _shared.get("db") != now:
                 if "con" in _shared:
                     _shared.pop("con").close()

@@ -55,3 +55,17 @@ def test_a_swapped_in_build_is_read_on_the_next_run(monkeypatch, tmp_path, marts
     at.run()
     assert not at.exception
     assert metrics(at)["New threads"] == "5"
+
+
+def test_a_query_reads_the_file_it_names_not_the_configured_one(monkeypatch, tmp_path):
+    """`mailkpi bench` queries its own build while MAILKPI_DUCKDB names another file."""
+    from dashboards import queries
+
+    asked, configured = tmp_path / "asked.duckdb", tmp_path / "configured.duckdb"
+    for path, value in ((asked, "asked"), (configured, "configured")):
+        with duckdb.connect(str(path)) as con:
+            con.execute("create table which as select ? as file", [value])
+    monkeypatch.setenv("MAILKPI_DUCKDB", str(configured))
+    stat = asked.stat()
+    db = queries.Database(str(asked), stat.st_mtime_ns, stat.st_size)
+    assert queries._frame(db, "select file from which")["file"].tolist() == ["asked"]
