@@ -10,15 +10,17 @@ from .config import WEEKDAYS, Config, MailboxSettings
 
 def graph_mailboxes(config: Config) -> list[Mailbox]:
     """What the Graph source reads: each team address, its stores, its excluded folders."""
-    return [
-        Mailbox(
-            address=m.address,
-            stores=tuple(m.stores),
-            kind=m.kind,
-            excluded_folders=tuple(m.folders.excluded),
-        )
-        for m in config.mailboxes
-    ]
+    return [Mailbox(**_read(m)) for m in config.mailboxes]
+
+
+def _read(m: MailboxSettings) -> dict:
+    """What both sources read of a team mailbox (the fields of `Mailbox`)."""
+    return {
+        "address": m.address,
+        "stores": tuple(m.stores),
+        "kind": m.kind,
+        "excluded_folders": tuple(m.folders.excluded),
+    }
 
 
 def demo_mailboxes(config: Config) -> list[DemoMailbox]:
@@ -28,10 +30,7 @@ def demo_mailboxes(config: Config) -> list[DemoMailbox]:
 
 def _demo_mailbox(m: MailboxSettings) -> DemoMailbox:
     return DemoMailbox(
-        address=m.address,
-        stores=tuple(m.stores),
-        kind=m.kind,
-        excluded_folders=tuple(m.folders.excluded),
+        **_read(m),
         name=m.name,
         aliases=tuple(m.aliases),
         agents=tuple(Agent(address=a.address, name=a.name, category=a.category) for a in m.agents),
