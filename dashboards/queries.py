@@ -790,6 +790,7 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
             select
                 mailbox_address,
                 conversation_id,
+                thread_id,
                 'outbound_without_agent' as anomaly,
                 count(*) as messages,
                 min(message_at) as first_seen_at
@@ -800,6 +801,7 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
             select
                 mailbox_address,
                 conversation_id,
+                thread_id,
                 'reply_without_team_message' as anomaly,
                 1 as messages,
                 message_at as first_seen_at
@@ -817,8 +819,7 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
             timezone(m.timezone, f.first_seen_at) as first_seen_at
         from flagged as f
         inner join mailboxes as m on f.mailbox_address = m.mailbox_address
-        left join marts.fct_threads as t
-            on f.mailbox_address = t.mailbox_address and f.conversation_id = t.conversation_id
+        left join marts.fct_threads as t on f.thread_id = t.thread_id
         order by f.anomaly, f.first_seen_at desc
         limit 2000
         """,

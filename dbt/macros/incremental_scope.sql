@@ -7,9 +7,9 @@
     project's incremental materialization (duckdb_materializations.sql).
     On DuckDB only: Spark's Parquet tables take no delete, so there the models stay tables.
 
-    Usage, at the top of a model keyed on (mailbox_address, conversation_id):
+    Usage, at the top of a model keyed on its thread (thread_id):
 
-        {{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+        {{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
         with
         threads as (
             select * from {{ ref('int_threads_summarized') }}

@@ -31,6 +31,7 @@ the file fails on a column the contract has and the rows lack (or the other way 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -476,8 +477,31 @@ def contract(mart: str) -> dict[str, str]:
     }
 
 
+def _with_thread_id(
+    columns: tuple[str, ...], rows: list[tuple]
+) -> tuple[tuple[str, ...], list[tuple]]:
+    """A thread-grained mart's rows with their thread_id, as the dbt macro thread_id computes
+    it: the md5 of mailbox_address, '|' and conversation_id."""
+    mailbox, conversation = columns.index("mailbox_address"), columns.index("conversation_id")
+
+    def key(row: tuple) -> str:
+        return hashlib.md5(f"{row[mailbox]}|{row[conversation]}".encode()).hexdigest()
+
+    return (*columns, "thread_id"), [(*row, key(row)) for row in rows]
+
+
 def marts() -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
-    """Each fixture mart: the columns its rows give, and the rows."""
+    """Each fixture mart: the columns its rows give, and the rows (thread_id added to those of
+    thread grain)."""
+    return {
+        mart: _with_thread_id(*columns_rows)
+        if "conversation_id" in columns_rows[0]
+        else columns_rows
+        for mart, columns_rows in _marts_without_thread_id().items()
+    }
+
+
+def _marts_without_thread_id() -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
     threads = _threads()
     return {
         "fct_threads": (tuple(threads[0]), [tuple(t.values()) for t in threads]),

@@ -325,3 +325,21 @@ def test_min_of_a_struct_takes_the_smallest_row_field_by_field(run):
         ) as picked
         order by picked.g
     """) == [("a", 1, "y"), ("b", 3, "w")]
+
+
+def test_thread_id_is_the_md5_of_mailbox_bar_conversation(run):
+    # hashlib.md5("support@contoso.com|AAQkADAwATM=".encode()).hexdigest(), and of
+    # "support@contoso.com|Ré: café" (UTF-8 bytes, so é is two bytes); a null half gives null
+    assert run("""
+        select {{ thread_id('t.mailbox', 't.conversation') }}
+        from (values
+            (1, 'support@contoso.com', 'AAQkADAwATM='),
+            (2, 'support@contoso.com', 'Ré: café'),
+            (3, 'support@contoso.com', null)
+        ) as t (n, mailbox, conversation)
+        order by t.n
+    """) == [
+        ("dce5486409717dc2f07b16580d559c45",),
+        ("de903cddde69ce6ade3b77ffb82ae6e6",),
+        (None,),
+    ]

@@ -33,9 +33,7 @@ survival_times as (
     from threads
     cross join build_info
     left join threads_sla_evaluated
-        on
-            threads.mailbox_address = threads_sla_evaluated.mailbox_address
-            and threads.conversation_id = threads_sla_evaluated.conversation_id
+        on threads.thread_id = threads_sla_evaluated.thread_id
     where threads.initiated_by = 'customer' and threads.first_inbound_at is not null
 ),
 

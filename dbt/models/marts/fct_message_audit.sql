@@ -2,7 +2,7 @@
     Every message of every team conversation, counted or not, and why. Mail of conversations
     that are not the team's (agents' personal mail) never reaches the marts.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -20,6 +20,7 @@ audited as (
     select
         messages_classified.mailbox_address,
         messages_classified.conversation_id,
+        messages_classified.thread_id,
         messages_classified.internet_message_id,
         messages_classified.direction,
         messages_classified.from_address,

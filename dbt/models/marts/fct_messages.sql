@@ -1,4 +1,4 @@
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -34,6 +34,7 @@ counted as (
     select
         messages_classified.mailbox_address,
         messages_classified.conversation_id,
+        messages_classified.thread_id,
         messages_classified.internet_message_id,
         messages_classified.direction,
         messages_classified.from_address,
@@ -71,6 +72,7 @@ arrivals_placed as (
     select
         counted.mailbox_address,
         counted.conversation_id,
+        counted.thread_id,
         counted.internet_message_id,
         counted.direction,
         counted.from_address,

@@ -1,4 +1,4 @@
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -20,6 +20,7 @@ replies as (
     select
         turns_answered.mailbox_address,
         turns_answered.conversation_id,
+        turns_answered.thread_id,
         turns_answered.turn_number,
         turns_answered.turn_started_at,
         {{ local_date('turns_answered.turn_started_at', 'mailboxes.timezone') }} as turn_started_date,
@@ -43,9 +44,7 @@ replies as (
     inner join mailboxes
         on turns_answered.mailbox_address = mailboxes.mailbox_address
     inner join threads_summarized
-        on
-            turns_answered.mailbox_address = threads_summarized.mailbox_address
-            and turns_answered.conversation_id = threads_summarized.conversation_id
+        on turns_answered.thread_id = threads_summarized.thread_id
 )
 
 select * from replies

@@ -3,7 +3,7 @@
     agent, resolution and reopen. Moves and category changes made to several messages of the
     thread at once (one copy store, one instant) are one event.
 -#}
-{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['thread_id']) }}
 
 with
 
@@ -36,6 +36,7 @@ message_events as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         message_at as event_at,
         case when direction = 'inbound' then 'message_in' else 'message_out' end as event_type,
         'from ' || coalesce(from_address, 'no sender address') as detail,
@@ -48,6 +49,7 @@ moves_grouped as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         moved_at,
         store_address,
         coalesce(from_folder_name, '?') as from_folder_name,
@@ -57,13 +59,14 @@ moves_grouped as (
         count(*) as message_count
     from folder_moves
     where is_counted and from_folder_id is not null
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 move_events as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         moved_at as event_at,
         'moved' as event_type,
         from_folder_name || ' → ' || to_folder_name
@@ -76,6 +79,7 @@ categories_grouped as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         changed_at,
         store_address,
         category,
@@ -83,13 +87,14 @@ categories_grouped as (
         count(*) as message_count
     from category_changes
     where is_counted
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 category_events as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         changed_at as event_at,
         'categorized' as event_type,
         change_type || ' ' || category
@@ -102,6 +107,7 @@ assignment_events as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         assigned_at as event_at,
         case when previous_agent_address is null then 'assigned' else 'reassigned' end as event_type,
         case when previous_agent_address is null then '' else 'from ' || previous_agent_address || ' ' end
@@ -114,6 +120,7 @@ resolution_timeline as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         event_at,
         event_type,
         case reason
@@ -144,8 +151,9 @@ events_numbered as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         cast(row_number() over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by
                 event_at,
                 case event_type

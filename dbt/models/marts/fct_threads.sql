@@ -1,4 +1,4 @@
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['thread_id']) }}
 
 with
 
@@ -51,8 +51,7 @@ messages as (
 
 resolution_timed as (
     select
-        threads_summarized.mailbox_address,
-        threads_summarized.conversation_id,
+        threads_summarized.thread_id,
         threads_resolved.resolved_at,
         threads_resolved.is_resolved,
         threads_resolved.reopen_count,
@@ -63,9 +62,7 @@ resolution_timed as (
             as resolution_business_minutes
     from threads_summarized
     inner join threads_resolved
-        on
-            threads_summarized.mailbox_address = threads_resolved.mailbox_address
-            and threads_summarized.conversation_id = threads_resolved.conversation_id
+        on threads_summarized.thread_id = threads_resolved.thread_id
     {{ business_clock_join('inbound_clock', 'threads_summarized.mailbox_address',
                            'threads_summarized.first_inbound_at') }}
     {{ business_clock_join('resolved_clock', 'threads_summarized.mailbox_address', 'threads_resolved.resolved_at') }}
@@ -75,6 +72,7 @@ threads_joined as (
     select
         threads_summarized.mailbox_address,
         threads_summarized.conversation_id,
+        threads_summarized.thread_id,
         threads_summarized.subject,
         threads_summarized.customer_address,
         nullif(lower(split_part(threads_summarized.customer_address, '@', 2)), '') as customer_domain,
@@ -121,25 +119,15 @@ threads_joined as (
     left join mailboxes
         on threads_summarized.mailbox_address = mailboxes.mailbox_address
     left join threads_waited
-        on
-            threads_summarized.mailbox_address = threads_waited.mailbox_address
-            and threads_summarized.conversation_id = threads_waited.conversation_id
+        on threads_summarized.thread_id = threads_waited.thread_id
     left join threads_sla_evaluated
-        on
-            threads_summarized.mailbox_address = threads_sla_evaluated.mailbox_address
-            and threads_summarized.conversation_id = threads_sla_evaluated.conversation_id
+        on threads_summarized.thread_id = threads_sla_evaluated.thread_id
     left join resolution_timed
-        on
-            threads_summarized.mailbox_address = resolution_timed.mailbox_address
-            and threads_summarized.conversation_id = resolution_timed.conversation_id
+        on threads_summarized.thread_id = resolution_timed.thread_id
     left join threads_assigned
-        on
-            threads_summarized.mailbox_address = threads_assigned.mailbox_address
-            and threads_summarized.conversation_id = threads_assigned.conversation_id
+        on threads_summarized.thread_id = threads_assigned.thread_id
     left join threads_topics
-        on
-            threads_summarized.mailbox_address = threads_topics.mailbox_address
-            and threads_summarized.conversation_id = threads_topics.conversation_id
+        on threads_summarized.thread_id = threads_topics.thread_id
 ),
 
 -- Exactly one state per thread as of as_of (metrics.md, "Status").
@@ -168,7 +156,7 @@ customers_named as (
             statused.customer_domain = customers.customer_domain
             or statused.customer_domain like '%.' || customers.customer_domain
     qualify row_number() over (
-        partition by statused.mailbox_address, statused.conversation_id
+        partition by statused.thread_id
         order by length(customers.customer_domain) desc nulls last
     ) = 1
 ),
@@ -176,34 +164,29 @@ customers_named as (
 -- Whether the customer's first message arrived outside business hours (fct_messages).
 first_arrivals as (
     select
-        mailbox_address,
-        conversation_id,
+        thread_id,
         {{ min_by_non_null('is_received_outside_hours', 'message_at') }} as started_outside_hours
     from messages
     where direction = 'inbound'
-    group by 1, 2
+    group by 1
 ),
 
 -- Team replies from the first inbound message up to the first resolution.
 replies_to_resolution as (
     select
-        threads_summarized.mailbox_address,
-        threads_summarized.conversation_id,
+        threads_summarized.thread_id,
         count(messages.internet_message_id) as replies_to_resolve
     from threads_summarized
     inner join threads_resolved
-        on
-            threads_summarized.mailbox_address = threads_resolved.mailbox_address
-            and threads_summarized.conversation_id = threads_resolved.conversation_id
+        on threads_summarized.thread_id = threads_resolved.thread_id
     left join messages
         on
-            threads_summarized.mailbox_address = messages.mailbox_address
-            and threads_summarized.conversation_id = messages.conversation_id
+            threads_summarized.thread_id = messages.thread_id
             and messages.direction = 'outbound'
             and threads_summarized.first_inbound_at < messages.message_at
             and threads_resolved.resolved_at >= messages.message_at
     where threads_summarized.initiated_by = 'customer'
-    group by 1, 2
+    group by 1
 ),
 
 -- Resolution quality (docs/metrics.md): counted for customer-initiated threads resolved after
@@ -229,13 +212,9 @@ resolution_quality as (
     from customers_named
     cross join build_info
     left join first_arrivals
-        on
-            customers_named.mailbox_address = first_arrivals.mailbox_address
-            and customers_named.conversation_id = first_arrivals.conversation_id
+        on customers_named.thread_id = first_arrivals.thread_id
     left join replies_to_resolution
-        on
-            customers_named.mailbox_address = replies_to_resolution.mailbox_address
-            and customers_named.conversation_id = replies_to_resolution.conversation_id
+        on customers_named.thread_id = replies_to_resolution.thread_id
 )
 
 select * from resolution_quality

@@ -5,7 +5,7 @@
     at the same instant the same one is reported on every build. Alice -> Alice -> Bob gives
     two rows: Alice, then Bob from Alice.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -18,12 +18,13 @@ events_sequenced as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         internet_message_id,
         assigned_at,
         agent_address,
         assignment_signal,
         lag(agent_address) over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by assigned_at, agent_address nulls last, internet_message_id
         ) as previous_agent_address
     from assignment_events
@@ -33,6 +34,7 @@ assignment_changes as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         internet_message_id,
         assigned_at,
         agent_address,

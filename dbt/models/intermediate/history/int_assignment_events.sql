@@ -4,7 +4,7 @@
     `folders` (a copy arrives in a folder that belongs to an agent) or `responders` (an agent
     sends a counted outbound message).
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -35,6 +35,7 @@ category_assignments as (
     select
         category_changes.mailbox_address,
         category_changes.conversation_id,
+        category_changes.thread_id,
         category_changes.internet_message_id,
         category_changes.changed_at as assigned_at,
         agents.agent_address,
@@ -53,6 +54,7 @@ folder_assignments as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         internet_message_id,
         moved_at as assigned_at,
         to_folder_agent_address as agent_address,
@@ -68,6 +70,7 @@ responder_assignments as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         internet_message_id,
         message_at as assigned_at,
         responder as agent_address,

@@ -4,7 +4,7 @@
     loads. Timed like folder moves: the copy's lastModifiedDateTime in the first observation
     that shows the change, else the load that saw it.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -121,6 +121,7 @@ changes_in_threads as (
     select
         changes.mailbox_address,
         messages_classified.conversation_id,
+        messages_classified.thread_id,
         changes.message_key as internet_message_id,
         changes.store_address,
         changes.message_id,

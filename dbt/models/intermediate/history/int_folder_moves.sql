@@ -5,7 +5,7 @@
     first observation that shows the new folder; when that observation did not carry a newer
     one (partial delta items), at the load that saw it.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -80,6 +80,7 @@ moves_in_threads as (
     select
         moves.mailbox_address,
         messages_classified.conversation_id,
+        messages_classified.thread_id,
         moves.message_key as internet_message_id,
         moves.store_address,
         moves.message_id,

@@ -10,7 +10,7 @@
     when the previous candidate was of the other kind: a resolution of a resolved thread, or
     an inbound message on an open one, is no event.
 -#}
-{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['thread_id']) }}
 
 with
 
@@ -40,10 +40,11 @@ threads as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         min(message_at) as first_message_at
     from messages_classified
     where is_counted
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 mailbox_rules as (
@@ -63,6 +64,7 @@ folder_candidates as (
     select
         folder_moves.mailbox_address,
         folder_moves.conversation_id,
+        folder_moves.thread_id,
         folder_moves.moved_at as event_at,
         case
             when folder_moves.to_folder_role = 'resolved' then 'resolved'
@@ -95,10 +97,11 @@ counted_messages as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         direction,
         message_at,
         lead(message_at) over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by message_at, internet_message_id nulls last
         ) as next_message_at
     from messages_classified
@@ -109,6 +112,7 @@ idle_candidates as (
     select
         counted_messages.mailbox_address,
         counted_messages.conversation_id,
+        counted_messages.thread_id,
         counted_messages.message_at as event_at,
         'resolved' as event_type,
         'idle_after_outbound' as reason
@@ -128,6 +132,7 @@ inbound_candidates as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         message_at as event_at,
         'reopened' as event_type,
         'inbound_message' as reason
@@ -148,14 +153,13 @@ candidates_in_threads as (
     select
         candidates.mailbox_address,
         candidates.conversation_id,
+        candidates.thread_id,
         greatest(candidates.event_at, threads.first_message_at) as event_at,
         candidates.event_type,
         candidates.reason
     from candidates
     inner join threads
-        on
-            candidates.mailbox_address = threads.mailbox_address
-            and candidates.conversation_id = threads.conversation_id
+        on candidates.thread_id = threads.thread_id
 ),
 
 -- at equal instants a reopen sorts before a resolution (`reopened` < `resolved`)
@@ -163,7 +167,7 @@ candidates_sequenced as (
     select
         *,
         lag(event_type) over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by event_at, event_type, reason nulls last
         ) as previous_event_type
     from candidates_in_threads
@@ -173,11 +177,12 @@ resolution_events as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         event_at,
         event_type,
         reason,
         row_number() over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by event_at, event_type, reason nulls last
         ) as event_number
     from candidates_sequenced

@@ -2,7 +2,7 @@
     Per thread, its topics: the Outlook categories that name no agent of the mailbox, as last
     known on every copy of its counted messages, merged and sorted.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -38,8 +38,7 @@ copy_categories as (
 
 thread_topics as (
     select
-        messages_classified.mailbox_address,
-        messages_classified.conversation_id,
+        messages_classified.thread_id,
         copy_categories.category
     from messages_classified
     inner join copy_categories
@@ -60,23 +59,23 @@ thread_topics as (
 threads as (
     select
         mailbox_address,
-        conversation_id
+        conversation_id,
+        thread_id
     from messages_classified
     where is_counted
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 threads_topics as (
     select
         threads.mailbox_address,
         threads.conversation_id,
+        threads.thread_id,
         {{ sorted_distinct_list('thread_topics.category') }} as topics
     from threads
     left join thread_topics
-        on
-            threads.mailbox_address = thread_topics.mailbox_address
-            and threads.conversation_id = thread_topics.conversation_id
-    group by 1, 2
+        on threads.thread_id = thread_topics.thread_id
+    group by 1, 2, 3
 )
 
 select * from threads_topics

@@ -67,6 +67,10 @@ copies as (
         latest_states.internet_message_id,
         latest_states.message_key,
         coalesce(copy_properties.conversation_id, latest_states.message_key) as thread_key,
+        {{ thread_id(
+            'latest_states.mailbox_address',
+            'coalesce(copy_properties.conversation_id, latest_states.message_key)'
+        ) }} as thread_id,
         copy_properties.subject,
         copy_properties.from_address,
         copy_properties.from_name,

@@ -5,7 +5,7 @@
     Incremental: a build recomputes the conversations it touched (int_conversations_touched),
     from every copy of every message with a copy in them.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -17,7 +17,7 @@ messages_in_scope as materialized (
         mailbox_address,
         message_key
     from {{ ref('int_message_copies') }}
-    where {{ in_scope(['mailbox_address', 'thread_key']) }}
+    where {{ in_scope() }}
 ),
 {% endif %}
 
@@ -93,8 +93,7 @@ copies_marked as (
 -- addressed to the mailbox or an alias (To/Cc), or was sent as or on behalf of them.
 copies_addressed as (
     select
-        copies_marked.mailbox_address,
-        copies_marked.thread_key,
+        copies_marked.thread_id,
         (
             copies_marked.is_in_team_store
             or {{ lists_overlap(
@@ -111,11 +110,9 @@ copies_addressed as (
 ),
 
 team_conversations as (
-    select
-        mailbox_address,
-        thread_key
+    select thread_id
     from copies_addressed
-    group by 1, 2
+    group by 1
     having bool_or(is_team_copy)
 ),
 
@@ -168,7 +165,7 @@ messages as (
 messages_flagged as (
     select
         messages.*,
-        team_conversations.thread_key is not null as is_team_conversation,
+        team_conversations.thread_id is not null as is_team_conversation,
         exists(
             select 1
             from team_addresses
@@ -201,9 +198,7 @@ messages_flagged as (
         ) as is_from_internal_domain
     from messages
     left join team_conversations
-        on
-            messages.mailbox_address = team_conversations.mailbox_address
-            and messages.thread_key = team_conversations.thread_key
+        on messages.thread_id = team_conversations.thread_id
 ),
 
 classified as (
@@ -243,7 +238,7 @@ conversations_classified as (
             message_excluded_reason is null and not is_outbound and not is_from_internal_domain
         ) over thread_messages as is_internal_conversation
     from classified
-    window thread_messages as (partition by mailbox_address, thread_key)
+    window thread_messages as (partition by thread_id)
 ),
 
 reasons as (
@@ -261,6 +256,7 @@ final as (
     select
         mailbox_address,
         thread_key as conversation_id,
+        thread_id,
         message_key as internet_message_id,
         case when is_outbound then 'outbound' else 'inbound' end as direction,
         from_address,

@@ -3,7 +3,7 @@
     the first outbound message that answered it, and whether several responders answered it
     (Send As counts as one responder, "shared mailbox").
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -21,6 +21,7 @@ turns as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         turn_number,
         min(case when direction = 'inbound' then message_at end) as turn_started_at,
         count(case when direction = 'inbound' then 1 end) as inbound_message_count,
@@ -29,14 +30,14 @@ turns as (
         count(distinct case when direction = 'outbound' then coalesce(responder, '') end) as responder_count,
         count(case when direction = 'outbound' then 1 end) as answer_count
     from turn_messages
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 ),
 
 turns_with_next as (
     select
         *,
         lead(turn_started_at) over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by turn_number
         ) as next_turn_started_at
     from turns
@@ -46,6 +47,7 @@ timed as (
     select
         turns_with_next.mailbox_address,
         turns_with_next.conversation_id,
+        turns_with_next.thread_id,
         turns_with_next.turn_number,
         turns_with_next.turn_started_at,
         turns_with_next.inbound_message_count,

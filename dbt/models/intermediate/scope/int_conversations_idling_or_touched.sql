@@ -37,13 +37,15 @@ mailboxes_resolving_by_idling as (
 conversations as (
     select
         mailbox_address,
-        conversation_id
+        conversation_id,
+        thread_id
     from conversations_touched
     {% if previous_resolved is not none %}
     union
     select
         previous_resolved.mailbox_address,
-        previous_resolved.conversation_id
+        previous_resolved.conversation_id,
+        previous_resolved.thread_id
     from {{ previous_resolved }} as previous_resolved
     inner join mailboxes_resolving_by_idling
         on previous_resolved.mailbox_address = mailboxes_resolving_by_idling.mailbox_address

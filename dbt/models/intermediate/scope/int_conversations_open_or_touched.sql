@@ -17,19 +17,22 @@ conversations_touched as (
 conversations as (
     select
         mailbox_address,
-        conversation_id
+        conversation_id,
+        thread_id
     from conversations_touched
     {% if previous_resolved is not none and previous_sla is not none %}
     union
     select
         previous_resolved.mailbox_address,
-        previous_resolved.conversation_id
+        previous_resolved.conversation_id,
+        previous_resolved.thread_id
     from {{ previous_resolved }} as previous_resolved
     where not previous_resolved.is_resolved
     union
     select
         previous_sla.mailbox_address,
-        previous_sla.conversation_id
+        previous_sla.conversation_id,
+        previous_sla.thread_id
     from {{ previous_sla }} as previous_sla
     where previous_sla.is_elapsed_to_as_of
     {% endif %}

@@ -20,7 +20,8 @@ copies as (
         store_address,
         message_id,
         message_key,
-        thread_key
+        thread_key,
+        thread_id
     from {{ ref('int_message_copies') }}
 ),
 
@@ -39,7 +40,8 @@ messages_touched as (
 current_conversations as (
     select
         copies.mailbox_address,
-        copies.thread_key as conversation_id
+        copies.thread_key as conversation_id,
+        copies.thread_id
     from copies
     inner join messages_touched
         on
@@ -50,13 +52,15 @@ current_conversations as (
 conversations as (
     select
         mailbox_address,
-        conversation_id
+        conversation_id,
+        thread_id
     from current_conversations
     {% if previous_classified is not none %}
     union
     select
         previous.mailbox_address,
-        previous.conversation_id
+        previous.conversation_id,
+        previous.thread_id
     from {{ previous_classified }} as previous
     inner join messages_touched
         on
@@ -65,7 +69,8 @@ conversations as (
     union
     select
         previous.mailbox_address,
-        previous.conversation_id
+        previous.conversation_id,
+        previous.thread_id
     from {{ previous_classified }} as previous
     inner join copies_touched
         on

@@ -4,7 +4,7 @@
     build's as_of (metrics.md, "Business hours and SLA"). Only customer-initiated threads
     of a mailbox with a first-response target get a status.
 -#}
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['thread_id']) }}
 
 with
 
@@ -27,8 +27,7 @@ build_info as (
 
 tier_matches as (
     select
-        threads_summarized.mailbox_address,
-        threads_summarized.conversation_id,
+        threads_summarized.thread_id,
         sla_tiers.tier_name,
         sla_tiers.first_response_sla_minutes,
         sla_tiers.first_response_sla_clock
@@ -41,7 +40,7 @@ tier_matches as (
                 or split_part(threads_summarized.customer_address, '@', 2) like '%.' || sla_tiers.customer_domain
             )
     qualify row_number() over (
-        partition by threads_summarized.mailbox_address, threads_summarized.conversation_id
+        partition by threads_summarized.thread_id
         order by sla_tiers.tier_order
     ) = 1
 ),
@@ -50,6 +49,7 @@ targets as (
     select
         threads_summarized.mailbox_address,
         threads_summarized.conversation_id,
+        threads_summarized.thread_id,
         threads_summarized.initiated_by,
         threads_summarized.first_inbound_at,
         threads_summarized.first_response_minutes,
@@ -69,9 +69,7 @@ targets as (
         on threads_summarized.mailbox_address = mailboxes.mailbox_address
     cross join build_info
     left join tier_matches
-        on
-            threads_summarized.mailbox_address = tier_matches.mailbox_address
-            and threads_summarized.conversation_id = tier_matches.conversation_id
+        on threads_summarized.thread_id = tier_matches.thread_id
 ),
 
 -- Minutes on the SLA's clock from the first inbound message to the first response, or to as_of.
@@ -99,6 +97,7 @@ evaluated as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         sla_tier,
         first_response_sla_minutes,
         first_response_sla_clock,

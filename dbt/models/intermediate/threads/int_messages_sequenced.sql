@@ -4,7 +4,7 @@
     the outbound messages after it (until the customer writes again) answer it.
     Outbound messages before the first inbound one (a team-initiated opening) have turn 0.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -17,6 +17,7 @@ counted_messages as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         internet_message_id,
         direction,
         from_address,
@@ -41,7 +42,7 @@ ordered as (
         and coalesce(lag(direction) over thread_order, 'outbound') = 'outbound' as is_turn_start
     from counted_messages
     window thread_order as (
-        partition by mailbox_address, conversation_id
+        partition by thread_id
         order by message_at, direction, internet_message_id nulls last
     )
 ),
@@ -60,7 +61,7 @@ turns_numbered as (
         end as answer_number
     from ordered
     window thread_so_far as (
-        partition by mailbox_address, conversation_id
+        partition by thread_id
         order by thread_sequence
         rows between unbounded preceding and current row
     )

@@ -5,7 +5,7 @@
     day is ever made. Incremental: a build recomputes the threads it touched and those that may
     resolve by idling.
 -#}
-{{ incremental_by_scope('int_conversations_idling_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_idling_or_touched', ['thread_id']) }}
 
 with
 
@@ -32,6 +32,7 @@ thread_starts as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         message_at as started_at
     from messages_sequenced
     where thread_sequence = 1
@@ -42,6 +43,7 @@ changes as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         message_at as changed_at,
         thread_sequence as change_order,
         direction,
@@ -53,6 +55,7 @@ changes as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         event_at as changed_at,
         event_number as change_order,
         cast(null as {{ sql_type('text') }}) as direction,
@@ -64,6 +67,7 @@ changes as (
     select
         threads_assigned.mailbox_address,
         threads_assigned.conversation_id,
+        threads_assigned.thread_id,
         greatest(threads_assigned.first_assigned_at, thread_starts.started_at) as changed_at,
         0 as change_order,
         cast(null as {{ sql_type('text') }}) as direction,
@@ -72,9 +76,7 @@ changes as (
         1 as assigned
     from threads_assigned
     inner join thread_starts
-        on
-            threads_assigned.mailbox_address = thread_starts.mailbox_address
-            and threads_assigned.conversation_id = thread_starts.conversation_id
+        on threads_assigned.thread_id = thread_starts.thread_id
     where threads_assigned.first_assigned_at is not null
 ),
 
@@ -82,6 +84,7 @@ thread_days as (
     select
         changes.mailbox_address,
         changes.conversation_id,
+        changes.thread_id,
         {{ local_date('changes.changed_at', 'mailboxes.timezone') }} as period_start,
         {{ max_by_non_null('changes.direction', 'changes.change_order') }} as last_direction,
         sum(changes.outbound_messages) as outbound_messages,
@@ -90,13 +93,14 @@ thread_days as (
     from changes
     inner join mailboxes
         on changes.mailbox_address = mailboxes.mailbox_address
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 ),
 
 thread_days_carried as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         period_start,
         {{ last_non_null('last_direction') }} over thread_history as last_direction,
         sum(outbound_messages) over thread_history as outbound_messages,
@@ -104,7 +108,7 @@ thread_days_carried as (
         max(assigned) over thread_history as assigned
     from thread_days
     window thread_history as (
-        partition by mailbox_address, conversation_id
+        partition by thread_id
         order by period_start
         rows between unbounded preceding and current row
     )
@@ -115,6 +119,7 @@ thread_day_states as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         period_start,
         case
             when last_resolution_event_type = 'resolved' then 'resolved'
@@ -130,10 +135,11 @@ state_changes as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         period_start,
         status,
         lag(status) over (
-            partition by mailbox_address, conversation_id
+            partition by thread_id
             order by period_start
         ) as previous_status
     from thread_day_states
@@ -143,6 +149,7 @@ state_deltas as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         period_start as changed_on,
         status,
         1 as delta
@@ -152,6 +159,7 @@ state_deltas as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         period_start as changed_on,
         previous_status as status,
         -1 as delta

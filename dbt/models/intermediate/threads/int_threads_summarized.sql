@@ -3,7 +3,7 @@
     it, first and last response to the customer, volumes and the latest message
     (metrics.md, "Threads"). Business-minute twins use the mailbox's business clock.
 -#}
-{{ incremental_by_scope('int_conversations_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_touched', ['thread_id']) }}
 
 with
 
@@ -21,6 +21,7 @@ thread_messages as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         min(message_at) as started_at,
         max(message_at) as last_message_at,
         {{ min_by_non_null('direction', 'thread_sequence') }} as first_direction,
@@ -31,13 +32,12 @@ thread_messages as (
         count(case when direction = 'inbound' then 1 end) as inbound_count,
         count(case when direction = 'outbound' then 1 end) as outbound_count
     from messages_sequenced
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 customers as (
     select
-        mailbox_address,
-        conversation_id,
+        thread_id,
         from_address as customer_address
     from messages_sequenced
     where direction = 'inbound' and is_turn_start and turn_number = 1
@@ -46,22 +46,20 @@ customers as (
 -- The latest outbound message after the first inbound one; its responder may be null (Send As).
 last_responses as (
     select
-        mailbox_address,
-        conversation_id,
+        thread_id,
         message_at as last_response_at,
         responder as last_responder
     from messages_sequenced
     where direction = 'outbound' and turn_number > 0
     qualify row_number() over (
-        partition by mailbox_address, conversation_id
+        partition by thread_id
         order by thread_sequence desc
     ) = 1
 ),
 
 first_responses as (
     select
-        mailbox_address,
-        conversation_id,
+        thread_id,
         replied_at as first_response_at,
         replied_by as first_responder
     from turns_answered
@@ -70,19 +68,19 @@ first_responses as (
 
 turn_counts as (
     select
-        mailbox_address,
-        conversation_id,
+        thread_id,
         count(*) as turn_count,
         count(replied_at) as answered_turn_count,
         count(case when is_collision then 1 end) as collision_turns
     from turns_answered
-    group by 1, 2
+    group by 1
 ),
 
 threads_joined as (
     select
         thread_messages.mailbox_address,
         thread_messages.conversation_id,
+        thread_messages.thread_id,
         thread_messages.subject,
         customers.customer_address,
         case when thread_messages.first_direction = 'inbound' then 'customer' else 'team' end as initiated_by,
@@ -101,21 +99,13 @@ threads_joined as (
         coalesce(turn_counts.collision_turns, 0) as collision_turns
     from thread_messages
     left join customers
-        on
-            thread_messages.mailbox_address = customers.mailbox_address
-            and thread_messages.conversation_id = customers.conversation_id
+        on thread_messages.thread_id = customers.thread_id
     left join first_responses
-        on
-            thread_messages.mailbox_address = first_responses.mailbox_address
-            and thread_messages.conversation_id = first_responses.conversation_id
+        on thread_messages.thread_id = first_responses.thread_id
     left join last_responses
-        on
-            thread_messages.mailbox_address = last_responses.mailbox_address
-            and thread_messages.conversation_id = last_responses.conversation_id
+        on thread_messages.thread_id = last_responses.thread_id
     left join turn_counts
-        on
-            thread_messages.mailbox_address = turn_counts.mailbox_address
-            and thread_messages.conversation_id = turn_counts.conversation_id
+        on thread_messages.thread_id = turn_counts.thread_id
 ),
 
 timed as (

@@ -4,7 +4,7 @@
     on the customer (each first answer to the customer's next message, or to the thread's end).
     A thread's end is its resolution while it stays resolved, else the build's as_of.
 -#}
-{{ incremental_by_scope('int_conversations_open_or_touched', ['mailbox_address', 'conversation_id']) }}
+{{ incremental_by_scope('int_conversations_open_or_touched', ['thread_id']) }}
 
 with
 
@@ -26,6 +26,7 @@ turns_bounded as (
     select
         turns_answered.mailbox_address,
         turns_answered.conversation_id,
+        turns_answered.thread_id,
         turns_answered.turn_started_at,
         turns_answered.replied_at,
         turns_answered.next_turn_started_at,
@@ -34,15 +35,14 @@ turns_bounded as (
     from turns_answered
     cross join build_info
     left join threads_resolved
-        on
-            turns_answered.mailbox_address = threads_resolved.mailbox_address
-            and turns_answered.conversation_id = threads_resolved.conversation_id
+        on turns_answered.thread_id = threads_resolved.thread_id
 ),
 
 intervals as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         turn_started_at as awaiting_from,
         coalesce(replied_at, greatest(turn_started_at, thread_end_at)) as awaiting_to,
         replied_at as waiting_from,
@@ -55,6 +55,7 @@ timed as (
     select
         intervals.mailbox_address,
         intervals.conversation_id,
+        intervals.thread_id,
         {{ minutes_between('intervals.awaiting_from', 'intervals.awaiting_to') }} as awaiting_team_minutes,
         {{ business_minutes_between('awaiting_from_clock', 'intervals.awaiting_from',
                                     'awaiting_to_clock', 'intervals.awaiting_to') }}
@@ -74,12 +75,13 @@ summed as (
     select
         mailbox_address,
         conversation_id,
+        thread_id,
         sum(awaiting_team_minutes) as awaiting_team_minutes,
         sum(awaiting_team_business_minutes) as awaiting_team_business_minutes,
         coalesce(sum(waiting_on_customer_minutes), 0) as waiting_on_customer_minutes,
         coalesce(sum(waiting_on_customer_business_minutes), 0) as waiting_on_customer_business_minutes
     from timed
-    group by 1, 2
+    group by 1, 2, 3
 )
 
 select * from summed
