@@ -256,8 +256,7 @@ def _thread_agent(scope: Scope, alias: str = "t") -> str:
     sender = "o.responder is null" if scope.agent == SHARED_MAILBOX else "o.responder = $agent"
     wrote = f"""exists (
         select 1 from marts.fct_messages as o
-        where o.mailbox_address = {alias}.mailbox_address
-            and o.conversation_id = {alias}.conversation_id
+        where o.thread_id = {alias}.thread_id
             and o.direction = 'outbound' and {sender})"""
     if scope.agent == SHARED_MAILBOX:
         return wrote

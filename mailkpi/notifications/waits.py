@@ -19,7 +19,7 @@ import duckdb
 
 _FIRST_RESPONSE = """
 with reopens as (
-    select mailbox_address, conversation_id, max(event_at) as last_reopened_at
+    select thread_id, max(event_at) as last_reopened_at
     from marts.fct_thread_events
     where event_type = 'reopened'
     group by all
@@ -34,7 +34,7 @@ select
         when 'calendar' then t.awaiting_team_minutes else t.awaiting_team_business_minutes
     end as waited_minutes
 from marts.fct_threads as t
-left join reopens as r using (mailbox_address, conversation_id)
+left join reopens as r using (thread_id)
 where t.first_response_at is null
     and t.status <> 'resolved'
     and t.sla_first_response_status in ('pending', 'breached')
@@ -43,7 +43,7 @@ order by t.mailbox_address, t.first_inbound_at, t.conversation_id
 
 _OPEN_TURNS = """
 with answered as (
-    select mailbox_address, conversation_id, sum(reply_business_minutes) as answered_minutes
+    select thread_id, sum(reply_business_minutes) as answered_minutes
     from marts.fct_replies
     where replied_at is not null
     group by all
@@ -53,8 +53,8 @@ select
     o.turn_started_at,
     t.awaiting_team_business_minutes - coalesce(a.answered_minutes, 0) as waited_minutes
 from marts.fct_replies as o
-inner join marts.fct_threads as t using (mailbox_address, conversation_id)
-left join answered as a using (mailbox_address, conversation_id)
+inner join marts.fct_threads as t using (thread_id)
+left join answered as a using (thread_id)
 where o.replied_at is null and t.status <> 'resolved'
 order by t.mailbox_address, o.turn_started_at, t.conversation_id
 """
