@@ -35,6 +35,7 @@ LONGEST_FIRST = (
 # Module-scoped fixtures too dear to set up on every worker: the tests using one go to the
 # same worker (`--dist loadgroup`). `served`: a Streamlit server and a Chromium.
 ONE_WORKER_FIXTURES = ("served",)
+LONGEST_SHOWN = 15  # tests listed by the time summary at the end of a run
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -64,9 +65,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def _time_by_area(terminalreporter: pytest.TerminalReporter) -> None:
     """Where the suite's time goes: seconds per test folder (or top-level file), set-up and
-    teardown included, summed over the workers."""
+    teardown included, summed over the workers; then the longest tests."""
     seconds: Counter[str] = Counter()
     tests: Counter[str] = Counter()
+    longest: Counter[str] = Counter()
     for reports in terminalreporter.stats.values():
         for report in reports:
             if isinstance(report, pytest.TestReport):
@@ -74,11 +76,15 @@ def _time_by_area(terminalreporter: pytest.TerminalReporter) -> None:
                 area = "/".join(parts[:2])
                 seconds[area] += report.duration
                 tests[area] += report.when == "call"
+                longest[report.nodeid] += report.duration
     if not seconds:
         return
     terminalreporter.section("time by area (seconds, summed over workers)", sep="-")
     for area, spent in seconds.most_common():
         terminalreporter.line(f"{spent:8.1f}  {tests[area]:4} tests  {area}")
+    terminalreporter.line("longest tests:")
+    for nodeid, spent in longest.most_common(LONGEST_SHOWN):
+        terminalreporter.line(f"{spent:8.1f}  {nodeid}")
 
 
 def _not_run(terminalreporter: pytest.TerminalReporter) -> None:
