@@ -25,9 +25,9 @@ SMALL_DEMO_MESSAGES = 1500
 # The longest tests, longest first. On two workers they start first, so that none of them
 # runs alone at the end while the other worker is idle.
 LONGEST_FIRST = (
+    "tests/reliability/test_crash_safety.py",
     "tests/reliability/test_graph_nights.py::test_a_month_of_graph_nights",
     "tests/spark/test_parity.py::test_demo_tenant_marts_are_the_same_on_duckdb_and_spark",
-    "tests/reliability/test_crash_safety.py",
     "tests/notifications/test_demo_e2e.py",
 )
 
