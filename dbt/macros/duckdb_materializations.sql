@@ -10,9 +10,9 @@
     dbt-duckdb's versions build into a second table, then rename, compare columns and drop:
     up to twice the statements per node, and their Python, whatever the data's size. Side by
     side with those and `replace_scope` as a custom incremental strategy (dbt's extension
-    point), ours take 2.6 to 3.6 s less of a nightly build at 9.5k and 100k messages (the
-    benchmark in docs/decisions.md). What they guard against does not arise here: a build
-    works on a copy of the file that replaces the real one only when the whole build
+    point), ours take 2.6 to 3.6 s less of a nightly build at 9.5k, 100k and 1M messages
+    (the benchmark in docs/decisions.md). What they guard against does not arise here: a
+    build works on a copy of the file that replaces the real one only when the whole build
     succeeded (mailkpi/database.py), and a changed model makes the build a full refresh
     (mailkpi/build_inputs.py), so an incremental run never meets a table with other columns
     (`on_schema_change`, which dbt requires of a contracted incremental model, is not
