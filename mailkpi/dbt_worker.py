@@ -100,6 +100,36 @@ def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subpr
         worker.wait()
 
 
+def semantic_manifest_file() -> Path:
+    """Where the semantic manifest is: the dbt target folder ($DBT_TARGET_PATH if set)."""
+    return DBT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "semantic_manifest.json"
+
+
+def semantic_manifest_stale(path: Path) -> bool:
+    """Whether the semantic manifest at `path` is missing or older than a file it derives
+    from (the project file and the models' YAML)."""
+    if not path.exists():
+        return True
+    written = path.stat().st_mtime
+    sources = [DBT_DIR / "dbt_project.yml", *(DBT_DIR / "models").rglob("*.yml")]
+    return any(source.stat().st_mtime > written for source in sources)
+
+
+def refresh_semantic_manifest(manifest) -> None:
+    """Write the semantic manifest from a successful build's parse when the project changed
+    since it was written: the first `mailkpi query` or dashboard page after an upgrade then
+    runs no `dbt parse` of its own (mailkpi/semantic.py). Whole or not at all, for a reader
+    beside it."""
+    path = semantic_manifest_file()
+    if not semantic_manifest_stale(path):
+        return
+    from dbt.contracts.graph.semantic_manifest import SemanticManifest
+
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    SemanticManifest(manifest).write_json_to_file(str(partial))
+    partial.replace(path)
+
+
 def parsed(project_dir: str):
     """The project's manifest; None if it does not parse (the command then says why)."""
     from dbt.cli.main import dbtRunner
@@ -127,6 +157,8 @@ def command(manifest, request: dict) -> int:
     if hasattr(outcome.result, "write"):
         run_results.parent.mkdir(parents=True, exist_ok=True)
         outcome.result.write(str(run_results))
+    if outcome.success and not spark_target():  # the semantic layer reads DuckDB only
+        refresh_semantic_manifest(manifest)
     return 0 if outcome.success else 1
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from .dbt_worker import DBT_DIR, dbt_env, spark_target
+from .dbt_worker import dbt_env, semantic_manifest_file, semantic_manifest_stale, spark_target
 from .errors import MailkpiError
 
 GRANULARITIES = ("day", "week", "month", "quarter", "year")
@@ -45,19 +45,13 @@ class ManifestUnavailable(MailkpiError):
     exit_code = 3
 
 
-def _project_files() -> list[Path]:
-    """The files the semantic manifest derives from."""
-    return [DBT_DIR / "dbt_project.yml", *(DBT_DIR / "models").rglob("*.yml")]
-
-
 def semantic_manifest_path(duckdb_file: Path) -> Path:
-    """dbt/target/semantic_manifest.json (in $DBT_TARGET_PATH if set), written again by
-    `dbt parse` when missing or older than the project's files."""
-    manifest = DBT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "semantic_manifest.json"
-    if manifest.exists():
-        written = manifest.stat().st_mtime
-        if all(f.stat().st_mtime <= written for f in _project_files()):
-            return manifest
+    """dbt/target/semantic_manifest.json (in $DBT_TARGET_PATH if set), which a successful
+    build writes; written again here by `dbt parse` when missing or older than the
+    project's files (a file built before an upgrade)."""
+    manifest = semantic_manifest_file()
+    if not semantic_manifest_stale(manifest):
+        return manifest
     from .transform import dbt_command
 
     done = subprocess.run(

@@ -13,12 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 
 import duckdb
 import pytest
 
 from mailkpi import cli
+from mailkpi.dbt_worker import semantic_manifest_file, semantic_manifest_stale
 from mailkpi.semantic import SemanticLayer, semantic_manifest_path
+from tests.conftest import offline_env, run_mailkpi
 
 pytestmark = pytest.mark.slow
 
@@ -340,3 +344,25 @@ def test_agg_agent_daily_equals_its_metrics_by_mailbox_agent_and_day(built, caps
         )
     }
     assert not differing, differing
+
+
+def test_a_build_after_an_upgrade_writes_the_semantic_manifest_the_query_reads(
+    demo_duckdb, tmp_path, monkeypatch
+):
+    """A project newer than the semantic manifest (an upgrade): the next successful build
+    writes it from its own parse, so the first query or dashboard page runs no `dbt parse`."""
+    target = tmp_path / "target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    manifest = semantic_manifest_file()
+    assert manifest == target / "semantic_manifest.json" and semantic_manifest_stale(manifest)
+    path = tmp_path / "mailkpi.duckdb"
+    shutil.copyfile(demo_duckdb, path)
+
+    result = run_mailkpi("transform", "--duckdb", str(path), env=offline_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    assert not semantic_manifest_stale(manifest)
+    monkeypatch.setattr(subprocess, "run", None)  # a `dbt parse` now would fail the test
+    assert semantic_manifest_path(path) == manifest
+    metrics = {m["name"] for m in json.loads(manifest.read_text())["metrics"]}
+    assert {*KPI_METRICS.values(), "first_response_business_minutes_median"} <= metrics
