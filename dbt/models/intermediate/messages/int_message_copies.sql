@@ -67,10 +67,6 @@ copies as (
         latest_states.internet_message_id,
         latest_states.message_key,
         coalesce(copy_properties.conversation_id, latest_states.message_key) as thread_key,
-        {{ thread_id(
-            'latest_states.mailbox_address',
-            'coalesce(copy_properties.conversation_id, latest_states.message_key)'
-        ) }} as thread_id,
         copy_properties.subject,
         copy_properties.from_address,
         copy_properties.from_name,
@@ -90,6 +86,13 @@ copies as (
             latest_states.mailbox_address = copy_properties.mailbox_address
             and latest_states.store_address = copy_properties.store_address
             and latest_states.message_id = copy_properties.message_id
+),
+
+final as (
+    select
+        *,
+        {{ thread_id('mailbox_address', 'thread_key') }} as thread_id
+    from copies
 )
 
-select * from copies
+select * from final
