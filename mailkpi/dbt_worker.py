@@ -91,6 +91,13 @@ def started_dbt(path: Path, env: dict[str, str] | None = None) -> Iterator[subpr
         env=dbt_env(path, env),
         preexec_fn=_die_with_parent(os.getpid()),
     )
+    with supervised(worker):
+        yield worker
+
+
+@contextmanager
+def supervised(worker: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """A dbt worker for the block, killed at its end if it still runs, and reaped."""
     try:
         yield worker
     finally:

@@ -119,14 +119,8 @@ def _forking_dbt(manifest, parsed_for: Path):
             with own(path, env) as worker:
                 yield worker
             return
-        worker = _ForkedWorker(manifest, dbt_env(path, env))
-        try:
+        with dbt_worker.supervised(_ForkedWorker(manifest, dbt_env(path, env))) as worker:
             yield worker
-        finally:  # as `started_dbt`'s own
-            if worker.poll() is None:
-                worker.kill()
-            worker.stdin.close()
-            worker.wait()
 
     return started_dbt
 
