@@ -25,7 +25,7 @@ from pipelines.demo import demo_as_of
 from tests.conftest import ROOT, exclusive, shared_tmp
 from tests.demo.conftest import SMALL, load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_and_full_builds")]
 
 FIRST_END = dt.date(2026, 10, 22)
 NEXT_END = FIRST_END + dt.timedelta(days=1)
@@ -80,8 +80,7 @@ def make_builds(folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> Path:
-    """The folder of the builds, made once per run by whichever worker asks first (xdist's
-    grouping by mark does not hold with pytest 9.2)."""
+    """The folder of the builds, made once per run (the module's tests share a worker)."""
     folder = shared_tmp(tmp_path_factory) / "incremental"
     folder.mkdir(exist_ok=True)
     with exclusive(folder / "fixture.lock"):

@@ -16,7 +16,7 @@ from tests.conftest import ROOT, offline_env, run_mailkpi
 
 from .servers import silent_server, smtp_server, smtp_url
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notifications_demo")]
 
 SCREENSHOT = ROOT / "build" / "screenshots" / "digest.png"  # docs/img/digest.png is a copy
 SECRET = "webhook-Token-0123"
