@@ -156,6 +156,18 @@ def dbt_folders(tmp_path_factory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
+def preloaded(tmp_path_factory, dbt_folders):
+    """One process per worker with the CLI and dbt imported and the project parsed, which
+    forks the tests' whole builds (tests/preloaded.py): for tests of many builds. Name the
+    DuckDB files `mailkpi.duckdb`, the name it has parsed for."""
+    from tests.preloaded import Preloaded
+
+    process = Preloaded(tmp_path_factory.mktemp("preloaded"), offline_env())
+    yield process
+    process.close()
+
+
+@pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> tuple[Path, str]:
     """A complete build of a small demo tenant, made once per run, and the build's stdout."""
     folder = shared_tmp(tmp_path_factory) / "demo"

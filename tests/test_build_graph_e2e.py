@@ -129,15 +129,15 @@ def test_build_reads_graph_when_configured_and_computes_the_first_response(graph
     assert deltas and all('IdType="ImmutableId"' in r.headers.get("prefer", "") for r in deltas)
 
 
-def test_denied_mailbox_fails_in_one_line_and_keeps_the_previous_file(graph, tmp_path):
-    path = tmp_path / "graph.duckdb"
+def test_denied_mailbox_fails_in_one_line_and_keeps_the_previous_file(graph, tmp_path, preloaded):
+    path = tmp_path / "mailkpi.duckdb"
     graph.add_message(SUPPORT, "inbox", sender="jane@fabrikam.com", received=ASKED)
     env = graph_env(graph, tmp_path)
-    assert run_mailkpi("build", "--duckdb", str(path), env=env).returncode == 0
+    assert preloaded.mailkpi("build", "--duckdb", str(path), env=env).returncode == 0
     before = path.read_bytes()
 
     graph.deny(SUPPORT)
-    result = run_mailkpi("build", "--duckdb", str(path), env=env)
+    result = preloaded.mailkpi("build", "--duckdb", str(path), env=env)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"mailkpi: {SUPPORT}: ")

@@ -11,7 +11,7 @@ seconds and as an HTTP date; 503/504 on large pages; a mailbox added to the conf
 In-Place Archive, which Graph cannot read.
 
 Each night's `mailkpi build` runs in a child forked from a process that has imported the CLI
-and dbt and parsed the project once (tests/reliability/preloaded.py); the build's dbt worker
+and dbt and parsed the project once (tests/preloaded.py); the build's dbt worker
 is forked from there too, and runs the night's `dbt build` with its tests as on any night.
 The reference it is compared with is a copy of the night's file with every model built from
 scratch, without data tests (they change no row): by dbt on the first night, then by
@@ -40,11 +40,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mailkpi.config import load_config
 from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
-from tests.conftest import offline_env, run_mailkpi
-from tests.reliability.marts import mart_differences, rebuilt_from_scratch_differences
-from tests.reliability.preloaded import Preloaded
+from tests.conftest import offline_env
+from tests.preloaded import Preloaded
 
 pytestmark = pytest.mark.slow
 
@@ -353,15 +351,6 @@ def counted_twice(path: Path) -> list[tuple]:
         ).fetchall()
 
 
-@pytest.fixture
-def preloaded(tmp_path: Path):
-    process = Preloaded(tmp_path, tmp_path / "mailkpi.duckdb", offline_env())
-    try:
-        yield process
-    finally:
-        process.close()
-
-
 @dataclass(frozen=True)
 class Night:
     """What a night's checks need, taken when its build ended."""
@@ -378,7 +367,7 @@ def night_failures(night: Night, preloaded: Preloaded, counted_before: set) -> l
     """What is wrong with the night's marts; `counted_before` becomes tonight's counted set."""
     where, path = f"night {night.number} ({night.case})", night.built
     failures = []
-    if differences := mart_differences(preloaded.rebuilt(path), path):
+    if differences := preloaded.rebuilt_differences(path):
         failures.append(f"{where}: marts differ from a full rebuild: {differences}")
     if twice := counted_twice(path):
         failures.append(f"{where}: counted twice: {twice}")
@@ -449,8 +438,8 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
             assert not unreachable or skipped in result.stderr, where
 
             # two files in turn: the night before's checks may still read the other one
-            built = tmp_path / "nights" / f"{number % 2}.duckdb"
-            built.parent.mkdir(exist_ok=True)
+            built = tmp_path / "nights" / str(number % 2) / path.name
+            built.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, built)
             read = [m for m in team if not (m == SALES and unreachable)]  # skipped: as before
             night = Night(number, case, team, unreachable, {m: tenant.held(m) for m in read}, built)
@@ -467,7 +456,7 @@ def test_a_month_of_graph_nights(tenant: Tenant, preloaded: Preloaded, tmp_path:
         print(f"{number:2d}  {case:40s} {http:4d} {batched:4d} {build:6.1f}")
 
 
-def build_night(graph: GraphEmulator, path: Path, night: int) -> None:
+def build_night(preloaded: Preloaded, graph: GraphEmulator, path: Path, night: int) -> None:
     """`mailkpi build` of night `night` into `path`, with the mailkpi.yml beside it."""
     env = offline_env(
         MAILKPI_CONFIG=str(path.with_name("mailkpi.yml")),
@@ -475,11 +464,13 @@ def build_night(graph: GraphEmulator, path: Path, night: int) -> None:
         SOURCES__MSGRAPH__BASE_URL=graph.base_url,
         SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
     )
-    result = run_mailkpi("build", "--duckdb", str(path), env=env)
+    result = preloaded.mailkpi("build", "--duckdb", str(path), env=env)
     assert result.returncode == 0, f"night {night}: {result.stderr[-3000:]}"
 
 
-def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tmp_path: Path):
+def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(
+    tenant: Tenant, preloaded: Preloaded, tmp_path: Path
+):
     """sales@ leaves mailkpi.yml: the next night builds, the marts name only support@ (read
     since night 1, until night 2), and sales@'s observations stay in raw (a later return
     needs no first load again)."""
@@ -489,7 +480,7 @@ def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tm
             HEAD + SUPPORT_YML + (SALES_YML if SALES in team else "")
         )
         tenant.day_of_mail(night, [SUPPORT, SALES])
-        build_night(tenant.graph, path, night)
+        build_night(preloaded, tenant.graph, path, night)
     with duckdb.connect(str(path), read_only=True) as con:
         named = con.execute(
             "select distinct mailbox_address from marts.fct_message_audit order by 1"
@@ -503,7 +494,7 @@ def test_a_mailbox_removed_from_the_config_keeps_its_raw_rows(tenant: Tenant, tm
 
 
 def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
-    tenant: Tenant, tmp_path: Path
+    tenant: Tenant, preloaded: Preloaded, tmp_path: Path
 ):
     """A customer's question is answered by Alice 30 minutes later and moved to Done (a
     resolved folder) after an hour; the next day a retention policy moves both to the
@@ -550,7 +541,7 @@ def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
             graph.now = observed(2) + dt.timedelta(hours=12)
             graph.archive(SUPPORT, question)
             graph.archive(ALICE, answer)
-        build_night(graph, path, night)
+        build_night(preloaded, graph, path, night)
         with duckdb.connect(str(path), read_only=True) as con:
             threads = con.execute(
                 "select status, first_response_minutes, resolved_at, resolution_minutes,"
@@ -566,4 +557,4 @@ def test_a_resolved_thread_moved_to_the_in_place_archive_keeps_its_history(
         assert threads == expected, f"night {night}"
         assert audit == [("<a1@contoso.com>", None), ("<q1@fabrikam.com>", None)]
         assert removed == (2 if night == 3 else 0)  # Graph did report both as removed
-    assert rebuilt_from_scratch_differences(path, load_config(config_path), tmp_path) == {}
+    assert preloaded.rebuilt_differences(path) == {}

@@ -17,7 +17,7 @@ import pytest
 
 from mailkpi.graph_emulator import DEFAULT_TOKEN, GraphEmulator
 from mailkpi.graph_emulator.mailstore import message_data
-from tests.conftest import offline_env, run_mailkpi
+from tests.conftest import offline_env
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def graph():
 
 
 @pytest.mark.timeout(1800)  # two whole builds
-def test_odd_mail_never_stops_the_night(graph, tmp_path):
+def test_odd_mail_never_stops_the_night(graph, tmp_path, preloaded):
     graph.add_message(  # ordinary mail beside the oddities
         SUPPORT,
         subject="Order 1",
@@ -115,7 +115,7 @@ def test_odd_mail_never_stops_the_night(graph, tmp_path):
         SOURCES__MSGRAPH__BASE_URL=graph.base_url,
         SOURCES__MSGRAPH__CREDENTIALS__ACCESS_TOKEN=DEFAULT_TOKEN,
     )
-    result = run_mailkpi(
+    result = preloaded.mailkpi(
         "build", "--duckdb", str(path), env={**env, "MAILKPI_OBSERVED_AT": OBSERVED.isoformat()}
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -140,7 +140,7 @@ def test_odd_mail_never_stops_the_night(graph, tmp_path):
         with_headers=False,
     )
     second = OBSERVED + dt.timedelta(days=1)
-    result = run_mailkpi(
+    result = preloaded.mailkpi(
         "build", "--duckdb", str(path), env={**env, "MAILKPI_OBSERVED_AT": second.isoformat()}
     )
     assert result.returncode == 0, result.stderr[-3000:]
