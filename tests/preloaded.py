@@ -308,6 +308,13 @@ class Preloaded:
         status = self.returncode(request)
         return subprocess.CompletedProcess(argv, status, out.read_text(), err.read_text())
 
+    def dbt(self, path: Path, command: str, *args: str) -> int:
+        """`dbt <command> <args>` on the DuckDB file `path` with this process's parse, in a
+        child that closes the file when it ends; 0 if it succeeded."""
+        run_results = path.with_name(path.name + ".run_results.json")
+        request = {"args": [*dbt_arguments(command), *args], "run_results": str(run_results)}
+        return self.returncode({"dbt": request, "env": dbt_env(path, None)})
+
     def serving_builds(self, monkeypatch) -> None:
         """Builds run in the test's own process (`mailkpi.build.run`) get their dbt worker
         from this process, for the DuckDB file; a Spark build keeps its own."""

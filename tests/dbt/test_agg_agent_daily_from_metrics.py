@@ -92,8 +92,8 @@ EXPECTED = {
 
 
 @pytest.mark.slow
-def test_agg_agent_daily_over_rows(tmp_path, monkeypatch):
-    rows = model_on_rows(tmp_path, monkeypatch, SCHEMA, facts, "agg_agent_daily")
+def test_agg_agent_daily_over_rows(tmp_path, preloaded):
+    rows = model_on_rows(tmp_path, preloaded, SCHEMA, facts, "agg_agent_daily")
     assert {row["mailbox_address"] for row in rows} == {MAILBOX}
     assert {(r["responder"], r["period_start"]): tuple(r[c] for c in COLUMNS) for r in rows} == (
         EXPECTED

@@ -73,9 +73,9 @@ def facts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.mark.slow
-def test_agg_mailbox_weekly_over_rows(tmp_path, monkeypatch):
+def test_agg_mailbox_weekly_over_rows(tmp_path, preloaded):
     rows = sorted(
-        model_on_rows(tmp_path, monkeypatch, SCHEMA, facts, "agg_mailbox_weekly"),
+        model_on_rows(tmp_path, preloaded, SCHEMA, facts, "agg_mailbox_weekly"),
         key=lambda row: row["period_start"],
     )
     week, next_week = rows

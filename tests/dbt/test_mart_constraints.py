@@ -72,7 +72,10 @@ def test_every_not_null_constraint_is_a_not_null_column(demo_duckdb):
 
 
 @pytest.mark.slow
-def test_a_null_in_a_mart_column_fails_the_build_naming_model_and_column(demo_duckdb, tmp_path):
+def test_a_null_in_a_mart_column_fails_the_build_naming_model_and_column(
+    demo_duckdb, tmp_path, preloaded, monkeypatch
+):
+    preloaded.serving_builds(monkeypatch)
     copy = tmp_path / "mailkpi.duckdb"
     shutil.copyfile(demo_duckdb, copy)
     con = duckdb.connect(str(copy))
@@ -94,7 +97,10 @@ def test_a_null_in_a_mart_column_fails_the_build_naming_model_and_column(demo_du
 
 
 @pytest.mark.slow
-def test_an_agent_the_config_does_not_name_fails_the_marts_test(demo_duckdb, tmp_path):
+def test_an_agent_the_config_does_not_name_fails_the_marts_test(
+    demo_duckdb, tmp_path, preloaded, monkeypatch
+):
+    preloaded.serving_builds(monkeypatch)
     copy = tmp_path / "mailkpi.duckdb"
     shutil.copyfile(demo_duckdb, copy)
     con = duckdb.connect(str(copy))
