@@ -36,6 +36,7 @@ from __future__ import annotations
 import atexit
 import io
 import json
+import logging
 import os
 import shutil
 import signal
@@ -166,6 +167,12 @@ def _mailkpi(argv: list[str], env: dict[str, str], stdout: str, stderr: str) -> 
     for fd, name in ((1, stdout), (2, stderr)):
         with open(name, "w") as file:
             os.dup2(file.fileno(), fd)
+    # logging as a new interpreter has it: the CLI's basicConfig does nothing where the
+    # imports or the parse gave the root logger a handler, and its INFO lines would be lost
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
     try:
         status = mailkpi.cli.main(argv)
     except SystemExit as exc:  # argparse

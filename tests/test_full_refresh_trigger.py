@@ -17,7 +17,7 @@ from mailkpi.config import Config, load_config
 from mailkpi.config_tables import write_config_tables
 from mailkpi.extract import ExtractResult
 from mailkpi.transform import DBT_DIR, TransformFailed
-from tests.conftest import ROOT, offline_env, run_mailkpi
+from tests.conftest import ROOT, offline_env
 
 AS_OF = dt.datetime(2026, 11, 16, 1, tzinfo=dt.UTC)
 CHANGED = "team config or folder list changed since the last build"
@@ -265,17 +265,19 @@ def test_a_transform_after_an_extract_only_run_still_sees_the_changed_config(
 
 
 @pytest.mark.slow
-def test_demo_rebuild_is_incremental_until_a_holiday_is_added(demo_duckdb, tmp_path, yaml_text):
-    path = tmp_path / "kpi.duckdb"
+def test_demo_rebuild_is_incremental_until_a_holiday_is_added(
+    demo_duckdb, tmp_path, yaml_text, preloaded
+):
+    path = tmp_path / "mailkpi.duckdb"
     shutil.copyfile(demo_duckdb, path)
 
-    same = run_mailkpi("transform", "--duckdb", str(path))
+    same = preloaded.mailkpi("transform", "--duckdb", str(path), env=offline_env())
     assert same.returncode == 0, same.stderr[-3000:]
     assert "full refresh" not in same.stderr
 
     config = tmp_path / "mailkpi.yml"
     config.write_text(yaml_text.replace(*HOLIDAY))
-    changed = run_mailkpi(
+    changed = preloaded.mailkpi(
         "transform", "--duckdb", str(path), env=offline_env(MAILKPI_CONFIG=str(config))
     )
     assert changed.returncode == 0, changed.stderr[-3000:]
