@@ -360,7 +360,11 @@ def measure_size(
     nightly = _mailkpi(["build", *source], env)
     # the dashboards on the night's file, last: nothing timed after them but the yardstick
     compiled_sql = compiled_sql_directory(work / "dbt-target" / "semantic_manifest.json")
-    page_figures = pages_summary(time_pages(APP, env, compiled_sql, pages))
+    today = time_pages(APP, env, compiled_sql, pages)
+    failed = {name: page["error"] for name, page in today.items() if "error" in page}
+    if failed:
+        raise BenchFailed(f"dashboard pages failed: {failed}")
+    page_figures = pages_summary(today)
     if baseline_app is not None:
         page_figures |= pages_summary(time_pages(baseline_app, env, None, pages), "baseline_")
     return {
