@@ -8,7 +8,10 @@ moves and category changes of earlier ones), and that night once more as a night
 it: one `mailkpi build`, extract and transform in one process. Peak memory is that
 of those processes and their children (dbt), as the kernel counts it when each is reaped.
 The Graph path is timed by the emulator benchmark (`python -m mailkpi.graph_emulator.bench`)
-at one size.
+at one size. Last, every page of the dashboards is opened on the built file, each in a
+process of its own under Streamlit's AppTest (`python -m mailkpi.bench_pages`), and the
+data calls it made timed again warm; with a baseline revision, its `dashboards/` too, on
+the same file.
 
 This machine's speed varies from hour to hour (a shared host): every size also times a
 fixed piece of pure Python before and after it (the CPU yardstick), so that figures taken
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
 import json
 import logging
 import math
@@ -31,6 +35,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ from pathlib import Path
 
 from .database import building_path
 from .environment import QUIET_ENV, ROOT
+from .semantic import compiled_sql_directory
 from .transform import dbt_command
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -55,6 +61,8 @@ JSON_KEYS = (
     "full_build_s",
     "incremental_build_s",
     "dashboard_query_ms",
+    "page_first_render_s",
+    "tile_warm_ms",
     "peak_rss_mb",
     "graph_rows_per_s",
     "graph_requests_per_1k",
@@ -65,7 +73,13 @@ TARGETS = {
     "incremental_build_s": 15,
     "peak_rss_mb": 3 * 1024,
     "dashboard_query_ms": 500,
+    "page_first_render_cold_s": 2,
+    "page_first_render_s": 2,
+    "page_after_build_s": 2,
+    "tile_warm_ms": 500,
+    "semantic_query_s": 2,
 }
+APP = ROOT / "dashboards" / "app.py"
 
 log = logging.getLogger("mailkpi")
 
@@ -189,6 +203,87 @@ def heaviest_query(path: Path) -> tuple[str, float]:
     return slowest, timings[slowest]
 
 
+def page_names(app: Path) -> list[str]:
+    """The pages `app` routes to, in its order: their file names under views/."""
+    return re.findall(r'st\.Page\(\s*"views/(\w+)\.py"', app.read_text())
+
+
+def _page(app: Path, page: str, env: dict[str, str], *, warm: bool) -> dict:
+    args = ["-m", "mailkpi.bench_pages", str(app), page, *(["--warm"] if warm else [])]
+    step = _command(args, env)
+    return json.loads(step.output.strip().splitlines()[-1])
+
+
+def time_pages(
+    app: Path, env: dict[str, str], compiled_sql: Path | None, pages: tuple[str, ...] = ()
+) -> dict[str, dict]:
+    """Every page of `app` (or those named) on env's MAILKPI_DUCKDB, each in fresh processes:
+    first with the semantic layer's compiled SQL removed (`compiled_sql`; None: an app
+    without it), then with the SQL that first visit compiled, its data calls timed warm."""
+    timed = {}
+    for page in [p for p in page_names(app) if not pages or p in pages]:
+        cold = None
+        if compiled_sql is not None:
+            shutil.rmtree(compiled_sql, ignore_errors=True)
+            cold = _page(app, page, env, warm=False)
+        warm = _page(app, page, env, warm=True)
+        if "error" in (cold or warm):
+            timed[page] = {"error": (cold or warm)["error"]}
+            continue
+        calls = warm["calls"]
+        timed[page] = {
+            "title": warm["title"],
+            "first_render_cold_s": (cold or warm)["first_render_s"],
+            "first_render_s": warm["first_render_s"],
+            "after_build_s": warm["after_build_s"],
+            "data_calls": len(calls),
+            **_slowest(calls, "semantic", "tile"),
+            **_slowest(calls, "query", "query"),
+        }
+    return timed
+
+
+def _slowest(calls: list[dict], kind: str, prefix: str) -> dict:
+    of_kind = [c for c in calls if c["kind"] == kind]
+    if not of_kind:
+        return {}
+    slowest = max(of_kind, key=lambda c: c["ms"])
+    return {f"{prefix}_ms": slowest["ms"], f"{prefix}": slowest["name"]}
+
+
+def pages_summary(pages: dict[str, dict], prefix: str = "") -> dict:
+    """The slowest page and call over `pages` (those that rendered), keyed with `prefix`."""
+    rendered = {name: page for name, page in pages.items() if "error" not in page}
+    figures = {f"{prefix}pages": pages}
+    for key in ("first_render_cold_s", "first_render_s", "after_build_s", "tile_ms", "query_ms"):
+        having = {name: page for name, page in rendered.items() if key in page}
+        if having:
+            name = max(having, key=lambda n: having[n][key])
+            figure = {
+                "tile_ms": "tile_warm_ms",
+                "query_ms": "page_query_warm_ms",
+                "after_build_s": "page_after_build_s",
+            }.get(key, f"page_{key}")
+            figures[prefix + figure] = having[name][key]
+            figures[prefix + figure + "_page"] = name
+            if key in ("tile_ms", "query_ms"):
+                figures[prefix + figure + "_name"] = having[name][key.removesuffix("_ms")]
+    return figures
+
+
+def checked_out_app(revision: str, into: Path) -> Path:
+    """`revision`'s dashboards/ under `into` (git archive): its app.py."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "dashboards"],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        raise BenchFailed(f"git archive {revision}: {archive.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "dashboards" / "app.py"
+
+
 def dbt_nodes(target: Path) -> dict:
     """Where a `dbt build`'s time went, from its run_results.json: the run phase (after
     start-up and parsing), node seconds per kind (summed over dbt's threads), slowest nodes."""
@@ -203,8 +298,11 @@ def dbt_nodes(target: Path) -> dict:
     return figures
 
 
-def measure_size(messages: int, work: Path) -> dict:
-    """Full build, incremental build and dashboard queries of one demo tenant."""
+def measure_size(
+    messages: int, work: Path, baseline_app: Path | None = None, pages: tuple[str, ...] = ()
+) -> dict:
+    """Full build, incremental build, dashboard queries and pages of one demo tenant; with
+    `baseline_app`, that app's pages too, on the same file."""
     from pipelines.demo import DEMO_END, DEMO_START
 
     speed_before = yardstick()
@@ -260,7 +358,17 @@ def measure_size(messages: int, work: Path) -> dict:
     after_incremental_mb = database.stat().st_size / 2**20
     os.replace(before_night, database)
     nightly = _mailkpi(["build", *source], env)
+    # the dashboards on the night's file, last: nothing timed after them but the yardstick
+    compiled_sql = compiled_sql_directory(work / "dbt-target" / "semantic_manifest.json")
+    today = time_pages(APP, env, compiled_sql, pages)
+    failed = {name: page["error"] for name, page in today.items() if "error" in page}
+    if failed:
+        raise BenchFailed(f"dashboard pages failed: {failed}")
+    page_figures = pages_summary(today)
+    if baseline_app is not None:
+        page_figures |= pages_summary(time_pages(baseline_app, env, None, pages), "baseline_")
     return {
+        **page_figures,
         **full_dbt,
         "dbt_overhead_s": transform.seconds - full_dbt["dbt_run_s"],
         "incremental_dbt_run_s": dbt_nodes(work / "dbt-target")["dbt_run_s"],
@@ -363,6 +471,22 @@ ROWS = (
     ("dashboard_query_ms", "heaviest dashboard query (ms)", "{:.0f}"),
     ("semantic_query_s", "`mailkpi query`, one metric by mailbox and week (s)", "{:.2f}"),
     ("semantic_query_cached_s", "… the same query shape again, SQL cached (s)", "{:.2f}"),
+    (
+        "page_first_render_cold_s",
+        "slowest dashboard page, first render, compiled SQL not cached (s)",
+        "{:.2f}",
+    ),
+    ("page_first_render_s", "slowest dashboard page, first render, SQL cached (s)", "{:.2f}"),
+    ("page_after_build_s", "slowest page, first visit after a night's build (s)", "{:.2f}"),
+    ("tile_warm_ms", "slowest tile once warm: one semantic-layer request (ms)", "{:.0f}"),
+    ("page_query_warm_ms", "slowest row-list query of a page once warm (ms)", "{:.0f}"),
+    ("baseline_page_first_render_s", "… {baseline}: slowest page, first render (s)", "{:.2f}"),
+    (
+        "baseline_page_after_build_s",
+        "… {baseline}: slowest page, first visit after a night's build (s)",
+        "{:.2f}",
+    ),
+    ("baseline_page_query_warm_ms", "… {baseline}: slowest query of a page, warm (ms)", "{:.0f}"),
     ("peak_rss_mb", "peak memory (MB)", "{:,.0f}"),
     ("duckdb_mb", "DuckDB file (MB)", "{:,.0f}"),
     ("yardstick_before", "CPU yardstick before (s, lower is faster)", "{:.2f}"),
@@ -370,8 +494,11 @@ ROWS = (
 )
 
 
-def report(results: list[dict], graph: dict | None, header: str) -> str:
-    """bench/results.md: the sizes side by side, then growth per tenfold size."""
+def report(
+    results: list[dict], graph: dict | None, header: str, baseline: str | None = None
+) -> str:
+    """bench/results.md: the sizes side by side, then growth per tenfold size; the pages of
+    the dashboards (and of the `baseline` revision's) at the largest size."""
     sizes = [f"{r['messages']:,}" for r in results]
     largest = results[-1]
     lines = [
@@ -383,10 +510,15 @@ def report(results: list[dict], graph: dict | None, header: str) -> str:
         "|---|" + "---:|" * (len(sizes) + 1),
     ]
     for key, label, fmt in ROWS:
-        cells = [fmt.format(r[key]) for r in results]
+        if not any(key in r for r in results):
+            continue  # a baseline's rows, without one
+        cells = [fmt.format(r[key]) if key in r else "–" for r in results]
+        label = label.format(baseline=f"at `{baseline}`")
         growth = ""
         if (
             len(results) > 1
+            and key in results[-1]
+            and key in results[-2]
             and key.endswith(("_s", "_ms", "_mb"))
             and "_per_" not in key
             and results[-2][key] > 0
@@ -401,6 +533,7 @@ def report(results: list[dict], graph: dict | None, header: str) -> str:
     lines += ["", f"Slowest dbt nodes at {largest['messages']:,}: {slowest}."]
     heaviest = ", ".join(f"{r['messages']:,}: `{r['dashboard_query']}`" for r in results)
     lines += ["", f"Heaviest dashboard query — {heaviest}."]
+    lines += ["", *_pages_report(results, baseline)]
     if graph:
         lines += [
             "",
@@ -414,6 +547,8 @@ def report(results: list[dict], graph: dict | None, header: str) -> str:
     if largest["messages"] >= SIZES[-1]:
         lines += ["", f"Targets at {largest['messages']:,} messages:", ""]
         for key, limit in TARGETS.items():
+            if key not in largest:
+                continue
             ok = "met" if largest[key] <= limit else "**not met**"
             lines.append(f"- {key}: {largest[key]:,.1f} (≤ {limit:,}) — {ok}")
         if graph:
@@ -423,6 +558,67 @@ def report(results: list[dict], graph: dict | None, header: str) -> str:
                 f"(≤ {graph['graph_request_bound']:,}) — {'met' if ok else '**not met**'}"
             )
     return "\n".join(lines) + "\n"
+
+
+def _pages_report(results: list[dict], baseline: str | None) -> list[str]:
+    """Which page and call were the slowest at each size; every page at the largest."""
+    lines = []
+    for prefix, what in (("", "Dashboards"), ("baseline_", f"Dashboards at `{baseline}`")):
+        if not any(f"{prefix}pages" in r for r in results):
+            continue
+        slowest = []
+        for r in results:
+            parts = [
+                f"first render{when} `{r[prefix + key + '_page']}`"
+                for key, when in (
+                    ("page_first_render_cold_s", ", SQL not cached,"),
+                    ("page_first_render_s", ", SQL cached,"),
+                    ("page_after_build_s", " after a night's build"),
+                )
+                if prefix + key in r and not (prefix and key.endswith("cold_s"))
+            ]
+            for key, kind in (("tile_warm_ms", "tile"), ("page_query_warm_ms", "query")):
+                if prefix + key in r:
+                    parts.append(
+                        f"{kind} `{r[prefix + key + '_name']}` ({r[prefix + key + '_page']})"
+                    )
+            slowest.append(f"{r['messages']:,}: " + ", ".join(parts))
+        lines += [f"{what}, the slowest — " + "; ".join(slowest) + ".", ""]
+    largest = results[-1]
+    names = list(largest.get("pages", {}))
+    names += [n for n in largest.get("baseline_pages", {}) if n not in names]
+    heading = "| page | first render, SQL not cached (s) | first render, SQL cached (s) | "
+    heading += "after a night's build (s) | data calls | slowest tile, warm (ms) | "
+    heading += "slowest query, warm (ms) |"
+    if "baseline_pages" in largest:
+        heading += f" at `{baseline}`: first render (s) | … after a night's build (s) |"
+        heading += " … slowest query, warm (ms) |"
+    lines += [f"Dashboard pages at {largest['messages']:,} messages:", "", heading]
+    lines.append("|---|" + "---:|" * (heading.count("|") - 2))
+    for name in names:
+        cells = _page_cells(largest.get("pages", {}).get(name))
+        if "baseline_pages" in largest:
+            first, _, after, _, _, query = _page_cells(largest["baseline_pages"].get(name))
+            cells += [first, after, query]  # it has no compiled SQL: one first render
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _page_cells(page: dict | None) -> list[str]:
+    """A page's figures: first render with SQL not cached, cached, after a build; data
+    calls; slowest tile and query."""
+    if page is None:
+        return ["no such page"] + [""] * 5
+    if "error" in page:
+        return [f"fails: {page['error']}"] + [""] * 5
+    return [
+        f"{page['first_render_cold_s']:.2f}",
+        f"{page['first_render_s']:.2f}",
+        f"{page['after_build_s']:.2f}",
+        str(page["data_calls"]),
+        f"{page['tile_ms']:.0f}" if "tile_ms" in page else "–",
+        f"{page['query_ms']:.0f}" if "query_ms" in page else "–",
+    ]
 
 
 def _log10(a: dict, b: dict) -> float:
@@ -445,25 +641,33 @@ def run(
     *,
     graph_messages: int = GRAPH_MESSAGES,
     results_path: Path | None = RESULTS,
+    dashboards_baseline: str | None = None,
+    pages: tuple[str, ...] = (),
 ) -> dict:
-    """Measure every size and the Graph path; print and write the results; return the JSON."""
+    """Measure every size and the Graph path; print and write the results; return the JSON.
+    `dashboards_baseline`: a git revision whose dashboards/ is timed beside today's on each
+    size's file; `pages`: only these pages (default: every page of the app)."""
     header = (
         f"`mailkpi bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}. "
         f"Load average (1/5/15 min) at start: {_load()}"
     )
     results = []
-    for messages in sorted(sizes):
-        with tempfile.TemporaryDirectory(prefix=f"mailkpi-bench-{messages}-") as work:
-            log.info("bench: %s messages (load average %s)", f"{messages:,}", _load())
-            result = measure_size(messages, Path(work))
-        results.append(result)
+    with tempfile.TemporaryDirectory(prefix="mailkpi-bench-baseline-") as checkout:
+        baseline_app = None
+        if dashboards_baseline:
+            baseline_app = checked_out_app(dashboards_baseline, Path(checkout))
+        for messages in sorted(sizes):
+            with tempfile.TemporaryDirectory(prefix=f"mailkpi-bench-{messages}-") as work:
+                log.info("bench: %s messages (load average %s)", f"{messages:,}", _load())
+                result = measure_size(messages, Path(work), baseline_app, pages)
+            results.append(result)
         log.info("bench: %s", json.dumps(result, default=str))
     graph = None
     if graph_messages:
         log.info("bench: Graph emulator, %s messages", f"{graph_messages:,}")
         graph = measure_graph(graph_messages)
     header += f"; at end: {_load()}."
-    text = report(results, graph, header)
+    text = report(results, graph, header, dashboards_baseline)
     print(text)
     if results_path is not None:
         write_results(results_path, text)

@@ -100,6 +100,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the results here (default: bench/results.md)",
     )
+    bench.add_argument(
+        "--dashboards-baseline",
+        metavar="REV",
+        help="also time this git revision's dashboards/ on the same files (e.g. bdf94fd)",
+    )
+    bench.add_argument(
+        "--dashboard-pages",
+        type=lambda text: tuple(p for p in text.split(",") if p),
+        default=(),
+        metavar="PAGE[,PAGE...]",
+        help="time only these pages (file names under dashboards/views/; default: all)",
+    )
     semantic.add_parser(commands, [common])
     return parser
 
@@ -114,6 +126,8 @@ def _bench(args: argparse.Namespace) -> int:
             tuple(args.messages or bench.SIZES),
             graph_messages=args.graph_messages,
             results_path=args.results or bench.RESULTS,
+            dashboards_baseline=args.dashboards_baseline,
+            pages=args.dashboard_pages,
         )
     except bench.BenchFailed as exc:
         print(f"mailkpi: bench: {exc}", file=sys.stderr)

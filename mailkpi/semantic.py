@@ -66,6 +66,11 @@ def semantic_manifest_path(duckdb_file: Path) -> Path:
     return manifest
 
 
+def compiled_sql_directory(manifest_path: Path) -> Path:
+    """Where the SQL compiled per request is kept: beside the manifest it was compiled from."""
+    return manifest_path.parent / "semantic_sql"
+
+
 def _without_database(raw: dict) -> dict:
     """The manifest's tables as `schema.table`: dbt names the database after the file it
     parsed for (`mailkpi` for data/mailkpi.duckdb), which need not be the file asked."""
@@ -235,10 +240,8 @@ class SemanticLayer:
         import alone takes over a second)."""
         self.check(request)
         shape = json.dumps([self._manifest_digest, dataclasses.asdict(request)], default=str)
-        cached = (
-            self.manifest_path.parent
-            / "semantic_sql"
-            / (hashlib.sha256(shape.encode()).hexdigest()[:32] + ".sql")
+        cached = compiled_sql_directory(self.manifest_path) / (
+            hashlib.sha256(shape.encode()).hexdigest()[:32] + ".sql"
         )
         if cached.exists():
             return cached.read_text()

@@ -19,10 +19,11 @@ def test_bench_reports_every_figure(tmp_path, capsys):
     results = tmp_path / "results.md"
     results.write_text("# old figures\n\n## Notes\n\nkept by hand\n")
 
-    assert (
-        main(["bench", "--messages", "600", "--graph-messages", "300", "--results", str(results)])
-        == 0
-    )
+    # one page of today's dashboards and of HEAD's checked out (the baseline's way), not all:
+    # each page costs fresh processes
+    arguments = ["bench", "--messages", "600", "--graph-messages", "300"]
+    arguments += ["--dashboard-pages", "overview", "--dashboards-baseline", "HEAD"]
+    assert main([*arguments, "--results", str(results)]) == 0
 
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = json.loads(last)
@@ -36,6 +37,19 @@ def test_bench_reports_every_figure(tmp_path, capsys):
         "| nightly `mailkpi build` of that night",
         "| CPU yardstick before",
         "| `mailkpi query`, one metric by mailbox and week (s) |",
+        "| slowest dashboard page, first render, compiled SQL not cached (s) |",
+        "| slowest dashboard page, first render, SQL cached (s) |",
+        "| slowest page, first visit after a night's build (s) |",
+        "| slowest tile once warm: one semantic-layer request (ms) |",
+        "| … at `HEAD`: slowest page, first render (s) |",
+        "Dashboard pages at 600 messages:",
     ):
         assert row in text, row
+    # the overview's row: today's three first renders, its data calls (9: the sidebar's 4
+    # queries, the cards now and before, the backlog now and before, the trend), its slowest
+    # tile and query, then HEAD's first render, after a build and slowest query
+    overview = next(line for line in text.splitlines() if line.startswith("| overview |"))
+    cells = [c.strip() for c in overview.strip("|").split("|")][1:]
+    assert len(cells) == 9 and cells[3] == "9", overview
+    assert all(float(c) > 0 for c in cells[:3] + cells[4:]), overview
     assert "old figures" not in text and text.endswith("## Notes\n\nkept by hand\n")
