@@ -9,7 +9,8 @@ Prints one JSON line:
 - `first_render_s`: the page's first run in a fresh session of this fresh process, Streamlit's
   caches empty, with the app's default sidebar (every mailbox, the default date range). What
   the page imports on its first run (the app's modules, MetricFlow when it compiles) counts;
-  Streamlit itself is imported before, as a server has it.
+  Streamlit itself, and what the app's server imports as it starts (`dashboards/serve.py`,
+  where the revision has one), is imported before, as a server has it.
 - with `--warm`, `calls`: every data call the page made (each `st.cache_data` function of
   the app: a semantic-layer request of `dashboards/semantic.py`, a row list or KPI query of
   `dashboards/queries.py`), run again with the same arguments, uncached, in the same process:
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     import streamlit.testing.v1  # noqa: F401 - before the app, as a server has Streamlit
 
     _components()
+    try:  # what the app's server imports as it starts (today's `mailkpi dashboard`)
+        from dashboards.serve import preload
+    except ImportError:  # a revision whose server was plain `streamlit run`
+        pass
+    else:
+        preload()
 
     for name in ("streamlit", "metricflow", "metricflow_semantics"):
         logging.getLogger(name).setLevel(logging.ERROR)

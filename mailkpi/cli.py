@@ -152,7 +152,7 @@ def _dashboard(args: argparse.Namespace, duckdb_file: Path) -> int:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "dashboards.serve",  # `streamlit run` with the pages' libraries imported first
         "run",
         str(ROOT / "dashboards" / "app.py"),
         "--server.address",

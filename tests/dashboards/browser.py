@@ -48,14 +48,15 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(duckdb_path: Path, timeout: float = 60) -> Iterator[str]:
-    """`streamlit run dashboards/app.py` reading `duckdb_path`; yields the base URL."""
+    """`dashboards/app.py` served as `mailkpi dashboard` serves it, reading `duckdb_path`;
+    yields the base URL."""
     port = _free_port()
     env = os.environ | {
         "MAILKPI_DUCKDB": str(duckdb_path),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", "dashboards/app.py",
+        sys.executable, "-m", "dashboards.serve", "run", "dashboards/app.py",
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--server.fileWatcherType", "none",
     ]  # fmt: skip
