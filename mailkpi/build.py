@@ -19,8 +19,9 @@ from . import lake, notifications, privacy
 from .build_inputs import refresh_reason
 from .config import Config, ConfigError
 from .database import building_path, exclusive_build, staged_copy
-from .dbt_worker import spark_target, started_dbt
+from .dbt_worker import semantic_manifest_file, semantic_manifest_stale, spark_target, started_dbt
 from .extract import ExtractResult, check_resync, extract, resolve_source
+from .semantic import SemanticLayer
 from .transform import dbt_build, prepare, record_inputs, require_loaded
 
 log = logging.getLogger("mailkpi")
@@ -125,6 +126,7 @@ def run(
             record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)
     if do_transform:  # after the swap, on the file the dashboard now shows
+        _compile_known_requests(path)
         notifications.notify_after_build(path, config)
     return BuildSummary(
         path=path,
@@ -136,6 +138,19 @@ def run(
         seconds=time.monotonic() - started,
         loaded=loaded,
     )
+
+
+def _compile_known_requests(path: Path) -> None:
+    """The semantic layer's SQL, for a manifest this build wrote, of every request asked
+    before (mailkpi/semantic.py): no page's first visit after an upgrade compiles it."""
+    if semantic_manifest_stale(semantic_manifest_file()):
+        return  # the build wrote none (a project newer than its parse): queries parse
+    started = time.monotonic()
+    if compiled := SemanticLayer(path).compile_known_requests():
+        seconds = time.monotonic() - started
+        log.info(
+            "semantic layer: %d requests compiled for the new manifest in %.0f s", compiled, seconds
+        )
 
 
 def _run_on_spark(

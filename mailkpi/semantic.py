@@ -13,6 +13,7 @@ dimension whose name is unique in the project may drop its entity: `sla_tier`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -237,20 +238,41 @@ class SemanticLayer:
     def sql(self, request: Request) -> str:
         """The DuckDB SQL MetricFlow compiles for the request, cached per request and
         manifest beside the manifest: a repeated query shape needs no MetricFlow (whose
-        import alone takes over a second)."""
+        import alone takes over a second). The request is kept beside its SQL, for
+        `compile_known_requests` after the manifest changes."""
         self.check(request)
-        shape = json.dumps([self._manifest_digest, dataclasses.asdict(request)], default=str)
-        cached = compiled_sql_directory(self.manifest_path) / (
-            hashlib.sha256(shape.encode()).hexdigest()[:32] + ".sql"
-        )
+        cached = self._cached(request)
         if cached.exists():
             return cached.read_text()
         statement = self._compiled(request)
         cached.parent.mkdir(exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(statement)
-        partial.replace(cached)  # whole or not at all, for a query running beside
+        _write_whole(cached.with_suffix(".json"), json.dumps(_request_json(request)))
+        _write_whole(cached, statement)
         return statement
+
+    def _cached(self, request: Request) -> Path:
+        shape = json.dumps([self._manifest_digest, _request_json(request)])
+        name = hashlib.sha256(shape.encode()).hexdigest()[:32]
+        return compiled_sql_directory(self.manifest_path) / f"{name}.sql"
+
+    def compile_known_requests(self) -> int:
+        """Compile for this manifest every request compiled for an earlier one, and drop
+        the earlier one's files: after an upgrade that changed the metrics, the build
+        compiles what the dashboards and analysts asked before, not each page's first
+        visit. A request the manifest cannot answer any more (a metric renamed) is
+        dropped. The number compiled."""
+        folder = compiled_sql_directory(self.manifest_path)
+        compiled = 0
+        for kept in sorted(folder.glob("*.json")):
+            request = _request_from_json(json.loads(kept.read_text()))
+            if self._cached(request) == kept.with_suffix(".sql"):
+                continue  # compiled for this manifest
+            with contextlib.suppress(QueryError):
+                self.sql(request)
+                compiled += 1
+            kept.unlink(missing_ok=True)
+            kept.with_suffix(".sql").unlink(missing_ok=True)
+        return compiled
 
     def _compiled(self, request: Request) -> str:
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
@@ -309,6 +331,32 @@ class SemanticLayer:
             columns=(*request.group_by, *request.metrics),
             rows=[tuple(row[i] for i in positions) for row in rows],
         )
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Whole or not at all, for a query running beside."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _request_json(request: Request) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(request), default=str))
+
+
+def _request_from_json(kept: dict) -> Request:
+    def day(text: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(text) if text else None
+
+    return Request(
+        metrics=tuple(kept["metrics"]),
+        group_by=tuple(kept["group_by"]),
+        where=tuple(kept["where"]),
+        start_time=day(kept["start_time"]),
+        end_time=day(kept["end_time"]),
+        order=tuple(kept["order"]),
+        limit=kept["limit"],
+    )
 
 
 def _known(kind: str, name: str, valid: Sequence[str]) -> None:

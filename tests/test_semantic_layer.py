@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 
@@ -21,7 +22,7 @@ import pytest
 
 from mailkpi import cli
 from mailkpi.dbt_worker import semantic_manifest_file, semantic_manifest_stale
-from mailkpi.semantic import SemanticLayer, semantic_manifest_path
+from mailkpi.semantic import Request, SemanticLayer, semantic_manifest_path
 from tests.conftest import offline_env, run_mailkpi
 
 pytestmark = pytest.mark.slow
@@ -366,3 +367,45 @@ def test_a_build_after_an_upgrade_writes_the_semantic_manifest_the_query_reads(
     assert semantic_manifest_path(path) == manifest
     metrics = {m["name"] for m in json.loads(manifest.read_text())["metrics"]}
     assert {*KPI_METRICS.values(), "first_response_business_minutes_median"} <= metrics
+
+
+def test_a_build_that_writes_a_new_manifest_compiles_the_requests_asked_before(
+    demo_duckdb, tmp_path, monkeypatch, preloaded
+):
+    """An upgrade that changed the metrics: the request compiled for the previous release's
+    manifest is compiled for the new one by the build that writes it, and the old SQL is
+    dropped, so that no page's first visit compiles (MetricFlow: seconds)."""
+    target = tmp_path / "target"
+    target.mkdir()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    path = tmp_path / "mailkpi.duckdb"
+    shutil.copyfile(demo_duckdb, path)
+
+    def transform() -> str:
+        result = preloaded.mailkpi("transform", "--duckdb", str(path), env=offline_env())
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stderr
+
+    transform()
+    # the previous release's manifest: this one, one description apart, older than the
+    # project
+    manifest = target / "semantic_manifest.json"
+    previous = json.loads(manifest.read_text())
+    previous["metrics"][0]["description"] = "as the previous release described it"
+    manifest.write_text(json.dumps(previous))
+    os.utime(manifest, (946684800, 946684800))  # 2000-01-01
+    request = Request(metrics=("reply_minutes_median",), group_by=("mailbox", "metric_time__week"))
+    compiled_before = SemanticLayer(path, manifest).sql(request)
+    folder = target / "semantic_sql"
+    assert len(list(folder.glob("*.sql"))) == 1
+
+    assert "semantic layer: 1 requests compiled for the new manifest" in transform()
+    assert not semantic_manifest_stale(manifest)
+    assert json.loads(manifest.read_text()) != previous
+    assert len(list(folder.glob("*.sql"))) == len(list(folder.glob("*.json"))) == 1
+
+    def no_metricflow(self, request):
+        raise AssertionError("compiled on a visit")
+
+    monkeypatch.setattr(SemanticLayer, "_compiled", no_metricflow)
+    assert SemanticLayer(path).sql(request) == compiled_before  # only a description changed
