@@ -56,20 +56,6 @@ def _rounded(con: duckdb.DuckDBPyConnection, db: str, table: str) -> str:
     return f"(select {select} from {db}.marts.{table})"
 
 
-def rebuilt_from_scratch_differences(path: Path, config, work: Path) -> dict[str, tuple[int, int]]:
-    """`mart_differences` between the file `path` and a full-refresh build of a copy of it:
-    the same raw data, every model rebuilt from scratch."""
-    import shutil
-
-    import mailkpi.build
-
-    scratch = work / f"scratch-{path.name}"
-    scratch.unlink(missing_ok=True)
-    shutil.copyfile(path, scratch)
-    mailkpi.build.run(scratch, config, do_extract=False, full_refresh=True)
-    return mart_differences(scratch, path)
-
-
 def counted_message_ids(path: Path) -> list[str]:
     """internet_message_id of every counted message (fct_messages), sorted, with repeats."""
     with duckdb.connect(str(path), read_only=True) as con:
