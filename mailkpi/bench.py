@@ -251,19 +251,24 @@ def _slowest(calls: list[dict], kind: str, prefix: str) -> dict:
     return {f"{prefix}_ms": slowest["ms"], f"{prefix}": slowest["name"]}
 
 
+# a page's figure -> the result key of the slowest page's
+SLOWEST_PAGE_FIGURES = {
+    "first_render_cold_s": "page_first_render_cold_s",
+    "first_render_s": "page_first_render_s",
+    "after_build_s": "page_after_build_s",
+    "tile_ms": "tile_warm_ms",
+    "query_ms": "page_query_warm_ms",
+}
+
+
 def pages_summary(pages: dict[str, dict], prefix: str = "") -> dict:
     """The slowest page and call over `pages` (those that rendered), keyed with `prefix`."""
     rendered = {name: page for name, page in pages.items() if "error" not in page}
     figures = {f"{prefix}pages": pages}
-    for key in ("first_render_cold_s", "first_render_s", "after_build_s", "tile_ms", "query_ms"):
+    for key, figure in SLOWEST_PAGE_FIGURES.items():
         having = {name: page for name, page in rendered.items() if key in page}
         if having:
             name = max(having, key=lambda n: having[n][key])
-            figure = {
-                "tile_ms": "tile_warm_ms",
-                "query_ms": "page_query_warm_ms",
-                "after_build_s": "page_after_build_s",
-            }.get(key, f"page_{key}")
             figures[prefix + figure] = having[name][key]
             figures[prefix + figure + "_page"] = name
             if key in ("tile_ms", "query_ms"):
@@ -661,7 +666,7 @@ def run(
                 log.info("bench: %s messages (load average %s)", f"{messages:,}", _load())
                 result = measure_size(messages, Path(work), baseline_app, pages)
             results.append(result)
-        log.info("bench: %s", json.dumps(result, default=str))
+            log.info("bench: %s", json.dumps(result, default=str))
     graph = None
     if graph_messages:
         log.info("bench: Graph emulator, %s messages", f"{graph_messages:,}")
