@@ -48,13 +48,24 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-# dlt, mailkpi.build and pipelines.msgraph: imported here once, as a build imports them late
-import dlt  # noqa: F401
+# what a build imports late, imported here once: dlt, mailkpi.build, both sources, the
+# parts of dlt and httpx an extract loads, and Streamlit with pandas, which dlt imports to
+# look for Streamlit's secrets where no .dlt/secrets.toml exists (1-1.5 s of every child)
+import dlt
+import dlt.destinations.impl.duckdb.sql_client
+import dlt.sources.helpers.requests  # noqa: F401
 import duckdb
+import h2.connection  # noqa: F401
+import pandas  # noqa: F401
+import pyarrow.compute
+import pyarrow.parquet  # noqa: F401
+import streamlit.runtime  # noqa: F401
 
 import mailkpi.build
 import mailkpi.cli
+import mailkpi.sources
 import mailkpi.transform
+import pipelines.demo
 import pipelines.msgraph  # noqa: F401
 from mailkpi import dbt_worker
 from mailkpi.database import building_path
