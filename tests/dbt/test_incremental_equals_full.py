@@ -22,7 +22,7 @@ from mailkpi import build
 from mailkpi.config import Config, load_config
 from mailkpi.transform import DBT_DIR
 from pipelines.demo import demo_as_of
-from tests.conftest import ROOT, exclusive, shared_tmp
+from tests.conftest import ROOT
 from tests.demo.conftest import SMALL, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental_and_full_builds")]
@@ -81,11 +81,8 @@ def make_builds(folder: Path) -> None:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> Path:
     """The folder of the builds, made once per run (the module's tests share a worker)."""
-    folder = shared_tmp(tmp_path_factory) / "incremental"
-    folder.mkdir(exist_ok=True)
-    with exclusive(folder / "fixture.lock"):
-        if not (folder / "b.duckdb").exists():
-            make_builds(folder)
+    folder = tmp_path_factory.mktemp("incremental")
+    make_builds(folder)
     return folder
 
 
