@@ -134,16 +134,18 @@ names = sorted(
 )
 
 
+# one query shape for every topic, NO_TOPIC too: its SQL is compiled once, the topic bound
+HAS_TOPIC = (
+    "(list_contains({{ Dimension('thread__topics') }}, $topic)"
+    f" or len({{{{ Dimension('thread__topics') }}}}) = 0 and $topic = '{NO_TOPIC}')"
+)
+
+
 def _topic(topic: str) -> dict:
     """The topic's row: the metrics over the threads that have it (a thread with two topics
-    counts under both), one request whose topic is a bind parameter."""
-    has_topic = (
-        "len({{ Dimension('thread__topics') }}) = 0"
-        if topic == NO_TOPIC
-        else "list_contains({{ Dimension('thread__topics') }}, $topic)"
-    )
+    counts under both)."""
     values = semantic.totals(
-        db, scope, tuple(TOPIC_METRICS.values()), where=(CUSTOMER, has_topic), by_agent=True,
+        db, scope, tuple(TOPIC_METRICS.values()), where=(CUSTOMER, HAS_TOPIC), by_agent=True,
         bind=(("topic", topic),),
     )  # fmt: skip
     return {"topic": topic} | {column: values[m] for column, m in TOPIC_METRICS.items()}
