@@ -31,10 +31,12 @@ $(VENV_STAMP): pyproject.toml uv.lock
 
 setup: $(VENV_STAMP) ## create .venv from uv.lock (installs uv with pip if missing)
 
+# `make test` runs the installs side by side: apt-get takes this lock, one install at a time.
+APT_GET := flock /tmp/mailkpi-apt-get.lock sh -c
 system-deps: ## Debian packages the browser tests need (chromium, chromium-driver)
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing chromium with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		$(APT_GET) 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null'; \
 	fi
 
 .PHONY: spark-deps
@@ -45,7 +47,7 @@ system-deps: ## Debian packages the browser tests need (chromium, chromium-drive
 spark-deps: setup ## Java 17 (Debian openjdk) and the `spark` dependency group: the Spark target and its tests
 	@if ! command -v java >/dev/null 2>&1; then \
 		echo "installing Java 17 with apt-get"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || \
+		$(APT_GET) 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null' || \
 		case "$${CI,,}" in \
 			""|0|false|no) echo "could not install Java: the Spark tests will be skipped" ;; \
 			*) echo "spark-deps: could not install Java 17 (openjdk-17-jre-headless): the Spark tests cannot run in CI" >&2; exit 1 ;; \
@@ -82,7 +84,10 @@ format: setup ## apply ruff format and sqlfluff fixes
 # end-to-end build, the demo and the dashboards (the instants they show) again east of it.
 PYTEST := $(RUN) pytest -n 2 --dist loadgroup --no-loadscope-reorder
 TZ_EAST_TESTS := tests/test_build_e2e.py tests/demo tests/dashboards
-test: setup system-deps spark-deps lint ## the whole offline test suite (lint, pytest on two workers, dbt build on demo data)
+# Before the tests: the Python sync and apt-get wait on the network while the lint computes,
+# so they run side by side (about 40 s instead of 60 on a new machine).
+test: ## the whole offline test suite (lint, pytest on two workers, dbt build on demo data)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target system-deps spark-deps lint
 	TZ=America/Los_Angeles $(PYTEST)
 	TZ=Asia/Kolkata $(PYTEST) $(TZ_EAST_TESTS)
 
