@@ -161,75 +161,6 @@ _MAILBOXES = """
         where list_contains($mailboxes, mailbox_address)
     )"""
 
-# Converting instants to local time one by one is the costly step of the large tiles. A
-# mailbox's UTC offset is constant but for a DST change, so it is read at every whole UTC
-# hour of the window: with at most one change in it, instants outside the hour of the
-# change get their offset added instead (a second change: every instant is converted).
-# Tiles that test or show local dates and times read `mailboxes` from here.
-_LOCAL_MAILBOXES = """
-    mailbox_hours as (
-        select
-            d.mailbox_address,
-            d.timezone,
-            h.instant,
-            epoch_us(timezone(d.timezone, h.instant)) - epoch_us(h.instant) as offset_us
-        from marts.dim_mailboxes as d
-        cross join unnest(generate_series($utc_from, $utc_to, interval 1 hour)) as h (instant)
-        where list_contains($mailboxes, d.mailbox_address)
-    ),
-    mailbox_offsets as (
-        select
-            mailbox_address,
-            any_value(timezone) as timezone,
-            arg_min(offset_us, instant) as offset_before,
-            arg_max(offset_us, instant) as offset_after,
-            count(*) filter (where offset_us <> previous_offset_us) as changes,
-            max(instant) filter (where offset_us <> previous_offset_us) as changed_by
-        from (
-            select
-                *,
-                lag(offset_us) over (partition by mailbox_address order by instant)
-                    as previous_offset_us
-            from mailbox_hours
-        )
-        group by mailbox_address
-    ),
-    mailboxes as (
-        -- offset_before holds until unsure_from, offset_after from unsure_to
-        select
-            mailbox_address,
-            timezone,
-            offset_before,
-            offset_after,
-            case changes
-                when 0 then $utc_to
-                when 1 then changed_by - interval 1 hour
-                else $utc_from
-            end as unsure_from,
-            case changes
-                when 0 then $utc_to
-                when 1 then changed_by
-                else timestamptz 'infinity'
-            end as unsure_to
-        from mailbox_offsets
-    )"""
-
-
-def _local_time(column: str) -> str:
-    """The instant as a local timestamp of its mailbox (`m`)."""
-    return f"""case
-            when {column} >= $utc_from and {column} < m.unsure_from
-                then make_timestamp(epoch_us({column}) + m.offset_before)
-            when {column} >= m.unsure_to and {column} <= $utc_to
-                then make_timestamp(epoch_us({column}) + m.offset_after)
-            else timezone(m.timezone, {column})
-        end"""
-
-
-def _local_date(column: str) -> str:
-    return f"cast({_local_time(column)} as date)"
-
-
 def _minutes(scope: Scope, kpi: str) -> str:
     return f"{kpi}_business_minutes" if scope.clock == "business" else f"{kpi}_minutes"
 
@@ -263,55 +194,11 @@ def _thread_agent(scope: Scope, alias: str = "t") -> str:
     return f"({alias}.assignee = $agent or {wrote})"
 
 
-def _utc(day: dt.date, hours: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(hours=hours)
-
-
 def _params(scope: Scope, **extra) -> dict:
-    # Two UTC windows spare rows the time-zone conversion of the exact date test: the wider
-    # one holds every instant whose local date can be in the range, the narrower one only
-    # instants whose local date is in the range whatever the time zone (UTC-12 to UTC+14).
-    params = {
-        "mailboxes": list(scope.mailboxes),
-        "start": scope.start,
-        "end": scope.end,
-        "utc_from": _utc(scope.start - dt.timedelta(days=1)),
-        "utc_to": _utc(scope.end + dt.timedelta(days=2)),
-        "surely_from": _utc(scope.start, 14),
-        "surely_to": _utc(scope.end + dt.timedelta(days=1), -14),
-    }
+    params = {"mailboxes": list(scope.mailboxes), "start": scope.start, "end": scope.end}
     if scope.agent is not None and scope.agent != SHARED_MAILBOX:
         params["agent"] = scope.agent
     return params | extra
-
-
-def _near(timestamp: str) -> str:
-    return f"{timestamp} between $utc_from and $utc_to"
-
-
-def _in_range(timestamp: str) -> str:
-    """The instant's local date (its mailbox's time zone, `m`) falls in the date range; only
-    instants near the range's ends are converted to local time to tell."""
-    return f"""(
-        {timestamp} >= $surely_from and {timestamp} < $surely_to
-        or {_near(timestamp)} and {_local_date(timestamp)} between $start and $end
-    )"""
-
-
-def _on_or_after_start(timestamp: str) -> str:
-    """The instant's local date is the range's first day or later."""
-    return f"""(
-        {timestamp} >= $surely_from
-        or {timestamp} >= $utc_from and {_local_date(timestamp)} >= $start
-    )"""
-
-
-def _on_or_before_end(timestamp: str) -> str:
-    """The instant's local date is the range's last day or earlier."""
-    return f"""(
-        {timestamp} < $surely_to
-        or {timestamp} <= $utc_to and {_local_date(timestamp)} <= $end
-    )"""
 
 
 # --- response times ---------------------------------------------------------------------
@@ -416,7 +303,7 @@ def sla_breached_in_range(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES}
+        with {_MAILBOXES}
         select
             t.mailbox_address,
             t.conversation_id,
@@ -430,7 +317,7 @@ def sla_breached_in_range(db: Database, scope: Scope) -> pd.DataFrame:
         from marts.fct_threads as t
         inner join mailboxes as m on t.mailbox_address = m.mailbox_address
         where t.sla_first_response_status = 'breached' and {_thread_agent(scope)}
-            and {_in_range("t.first_inbound_at")}
+            and t.first_inbound_date between $start and $end
         order by t.first_inbound_at desc
         limit 500
         """,
@@ -451,7 +338,7 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES},
+        with {_MAILBOXES},
         -- the newest threads first; their times turn local once they are chosen
         newest as (
             select
@@ -474,8 +361,8 @@ def thread_list(db: Database, scope: Scope, search: str, statuses: tuple[str, ..
                 count(*) over () as matching_threads
             from marts.fct_threads as t
             inner join mailboxes as m on t.mailbox_address = m.mailbox_address
-            where {_on_or_after_start("t.last_message_at")}
-                and {_on_or_before_end("coalesce(t.first_inbound_at, t.last_message_at)")}
+            where t.last_message_date >= $start
+                and coalesce(t.first_inbound_date, t.last_message_date) <= $end
                 and list_contains($statuses, t.status)
                 and (
                     $search = ''
@@ -708,11 +595,11 @@ def excluded_by_rule(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES}
+        with {_MAILBOXES}
         select a.mailbox_address, a.excluded_reason, count(*) as messages
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-        where not a.is_counted and {_in_range("a.message_at")}
+        where not a.is_counted and a.message_date between $start and $end
         group by all
         order by a.mailbox_address, messages desc
         """,
@@ -728,7 +615,7 @@ def classified_without_headers(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES}
+        with {_MAILBOXES}
         select
             a.mailbox_address,
             count(*) as inbound_counted,
@@ -736,7 +623,7 @@ def classified_without_headers(db: Database, scope: Scope) -> pd.DataFrame:
             count(*) filter (where not a.has_headers) / count(*) as share_without_headers
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-        where a.is_counted and a.direction = 'inbound' and {_in_range("a.message_at")}
+        where a.is_counted and a.direction = 'inbound' and a.message_date between $start and $end
         group by all
         order by a.mailbox_address
         """,
@@ -749,7 +636,7 @@ def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES}
+        with {_MAILBOXES}
         select
             a.mailbox_address,
             a.conversation_id,
@@ -760,7 +647,7 @@ def excluded_messages(db: Database, scope: Scope, reason: str) -> pd.DataFrame:
             a.store_address
         from marts.fct_message_audit as a
         inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-        where a.excluded_reason = $reason and {_in_range("a.message_at")}
+        where a.excluded_reason = $reason and a.message_date between $start and $end
         order by a.message_at desc
         limit 500
         """,
@@ -778,12 +665,12 @@ def anomalies(db: Database, scope: Scope) -> pd.DataFrame:
     return _frame(
         db,
         f"""
-        with {_LOCAL_MAILBOXES},
+        with {_MAILBOXES},
         audit as (
             select a.*
             from marts.fct_message_audit as a
             inner join mailboxes as m on a.mailbox_address = m.mailbox_address
-            where a.is_counted and {_in_range("a.message_at")}
+            where a.is_counted and a.message_date between $start and $end
         ),
         flagged as (
             select

@@ -144,7 +144,7 @@ LOCAL_MESSAGE_COLUMNS = ("message_date", "received_date", "received_hour", "rece
                          "received_hours_slot", "is_received_outside_hours",
                          "sent_date")  # fmt: skip
 AUDIT_COLUMNS = (*MESSAGE_COLUMNS, "store_address", "is_counted", "excluded_reason",
-                 "thread_sequence", "turn_number", "has_headers")  # fmt: skip
+                 "thread_sequence", "turn_number", "has_headers", "message_date")  # fmt: skip
 # has_headers: T2's inbound messages came without internetMessageHeaders (as under
 # Mail.ReadBasic.All), every other message with them
 NOT_COUNTED = [  # (conversation, at, direction, from, folder, reason)
@@ -199,12 +199,13 @@ def _audit() -> list[tuple]:
         box, conv = message[:2]
         sequence[conv] = sequence.get(conv, 0) + 1
         has_headers = message[3] == "outbound" or conv != "T2"
-        rows.append((*message, box, True, None, sequence[conv], None, has_headers))
+        rows.append((*message, box, True, None, sequence[conv], None, has_headers,
+                     _local_day(message[10], box)))  # fmt: skip
     mailbox = {t["conversation_id"]: t["mailbox_address"] for t in THREADS}
     for i, (conv, at, direction, sender, folder, reason) in enumerate(NOT_COUNTED):
         rows.append((mailbox[conv], conv, f"<skip-{i}@x>", direction, sender, None, at, at,
                      folder, sender, at, f"Automatic reply: {subjects[conv]}", 1, mailbox[conv],
-                     False, reason, None, None, True))  # fmt: skip
+                     False, reason, None, None, True, _local_day(at, mailbox[conv])))  # fmt: skip
     return rows
 
 

@@ -1,97 +1,91 @@
-"""Tiles convert instants to local time one by one only where they must.
+"""The row lists file a message or a thread under the day the facts give it (`message_date`,
+`first_inbound_date`, `last_message_date`: the mailbox's local date, computed once in dbt
+and unit-tested across DST there), never under the UTC instant's own day.
 
-The date-range tests convert only instants near the range's ends, and a local time is the
-UTC offset added unless the instant is in the hour of a DST change (or the window has
-several). Both must give exactly what converting every instant gives, in time zones from
-UTC-12 to UTC+14, with half- and quarter-hour offsets and across DST changes (Europe on 29
-Mar 2026; Santiago and Lord Howe Island on 5 Apr, the latter by half an hour; the Azores,
-whose clocks go back from 01:00 to midnight in autumn; Newfoundland on 1 Nov at 04:30 UTC,
-inside a whole UTC hour).
+Two messages of the hand-made marts whose local day is not their UTC day: sales@ (New York,
+EDT) at 02:30 UTC on 28 Mar, which is 22:30 on the 27th, and support@ (London, BST from 29
+Mar) at 23:30 UTC on 30 Mar, which is 00:30 on the 31st. Each is an excluded auto-reply in
+the audit and its own thread, breached and open.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import shutil
 
 import duckdb
 import pytest
 
 from dashboards import queries
 from dashboards.scope import Scope
+from tests.dashboards.fixture_marts import SALES, SUPPORT
 
-ZONES = (
-    "Etc/GMT+12",
-    "Pacific/Kiritimati",
-    "America/St_Johns",
-    "Asia/Kathmandu",
-    "Europe/London",
-    "America/Santiago",
-    "Australia/Lord_Howe",
-    "Atlantic/Azores",
-)
-SCOPE = Scope(("box",), dt.date(2026, 3, 29), dt.date(2026, 4, 5))
+UTC = dt.UTC
+BOUNDARY = {  # conversation: (mailbox, instant, its local day)
+    "B1": (SALES, dt.datetime(2026, 3, 28, 2, 30, tzinfo=UTC), dt.date(2026, 3, 27)),
+    "B2": (SUPPORT, dt.datetime(2026, 3, 30, 23, 30, tzinfo=UTC), dt.date(2026, 3, 31)),
+}
 
 
-def _disagreements(
-    zone: str, test: str, exact: str, scope: Scope = SCOPE, kept: str | None = None
-) -> tuple[int, int]:
-    """Instants every 7 minutes from 12 days before to 5 days after the range, as
-    (instants where `test` and `exact` differ, instants `kept` (`test`) keeps)."""
-    sql = f"""
-        with {queries._LOCAL_MAILBOXES},
-        instants as (
-            select unnest(generate_series(
-                cast($start as timestamptz) - interval 12 day,
-                cast($end as timestamptz) + interval 5 day,
-                interval 7 minute
-            )) as at
-        )
-        select
-            count(*) filter (where ({test}) is distinct from ({exact})),
-            count(*) filter (where {kept or test})
-        from instants as i cross join mailboxes as m
-    """
-    params = queries._params(scope)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-    with duckdb.connect() as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.dim_mailboxes as select 'box' as mailbox_address, ? as timezone",
-            [zone],
-        )
-        return con.execute(sql, used).fetchone()
+@pytest.fixture(scope="module")
+def database(marts_duckdb, tmp_path_factory) -> queries.Database:
+    path = tmp_path_factory.mktemp("boundary") / "mailkpi.duckdb"
+    shutil.copyfile(marts_duckdb, path)
+    with duckdb.connect(str(path)) as con:
+        for conversation, (mailbox, at, day) in BOUNDARY.items():
+            con.execute(
+                """insert into marts.fct_message_audit by name select
+                    $mailbox as mailbox_address, $conversation as conversation_id,
+                    $conversation as thread_id, '<' || $conversation || '@x>' as internet_message_id,
+                    'inbound' as direction, 'mailer@fabrikam.com' as from_address,
+                    $at as received_at, $at as sent_at, $at as message_at, $day as message_date,
+                    'Automatic reply' as subject, 'Inbox' as folder_name, $mailbox as store_address,
+                    1 as copy_count, false as is_counted, 'automated_subject' as excluded_reason,
+                    true as has_headers""",
+                {"mailbox": mailbox, "conversation": conversation, "at": at, "day": day},
+            )
+            con.execute(
+                """insert into marts.fct_threads by name select
+                    $mailbox as mailbox_address, $conversation as conversation_id,
+                    $conversation as thread_id, 'Boundary' as subject, 'open' as status,
+                    $at as started_at, $at as first_inbound_at, $at as last_message_at,
+                    $day as started_date, $day as first_inbound_date, $day as last_message_date,
+                    'breached' as sla_first_response_status, 1 as inbound_count,
+                    0 as outbound_count, 0 as reopen_count, 0 as reassignment_count""",
+                {"mailbox": mailbox, "conversation": conversation, "at": at, "day": day},
+            )
+    return queries._file_now(str(path))
 
 
-LOCAL_DATE = "cast(timezone(m.timezone, i.at) as date)"
+def _scope(day: dt.date) -> Scope:
+    return Scope((SUPPORT, SALES), day, day)
 
 
-@pytest.mark.parametrize("zone", ZONES)
-def test_in_range_keeps_the_instants_of_the_range(zone):
-    differ, kept = _disagreements(
-        zone, queries._in_range("i.at"), f"{LOCAL_DATE} between $start and $end"
-    )
-    assert differ == 0
-    assert kept > 8 * 24 * 60 / 7 - 20  # about eight days of instants (one short in spring)
+@pytest.mark.parametrize("conversation", sorted(BOUNDARY))
+def test_a_message_is_listed_on_its_local_day_only(database, conversation):
+    _mailbox, at, day = BOUNDARY[conversation]
+    assert at.date() != day
+    for asked in (day, at.date()):
+        listed = queries.excluded_messages(database, _scope(asked), "automated_subject")
+        assert (conversation in listed["conversation_id"].tolist()) == (asked == day), asked
 
 
-@pytest.mark.parametrize("zone", ZONES)
-def test_open_ended_tests_agree_with_the_local_date(zone):
-    after, _ = _disagreements(zone, queries._on_or_after_start("i.at"), f"{LOCAL_DATE} >= $start")
-    before, _ = _disagreements(zone, queries._on_or_before_end("i.at"), f"{LOCAL_DATE} <= $end")
-    assert (after, before) == (0, 0)
+@pytest.mark.parametrize("conversation", sorted(BOUNDARY))
+def test_a_thread_is_listed_on_its_local_day_only(database, conversation):
+    _mailbox, at, day = BOUNDARY[conversation]
+    for asked in (day, at.date()):
+        threads = queries.thread_list(database, _scope(asked), "", ("open",))
+        breached = queries.sla_breached_in_range(database, _scope(asked))
+        expected = asked == day
+        assert (conversation in threads["conversation_id"].tolist()) == expected, asked
+        assert (conversation in breached["conversation_id"].tolist()) == expected, asked
 
 
-@pytest.mark.parametrize("zone", ZONES)
-@pytest.mark.parametrize(
-    "start",
-    [dt.date(2026, 1, 5), dt.date(2026, 3, 29), dt.date(2026, 10, 28), dt.date(2026, 9, 20)],
-    ids=["no change", "spring", "autumn", "autumn and spring"],
-)
-def test_local_time_is_the_conversion_of_every_instant(zone, start):
-    days = 200 if start.month == 9 else 7
-    scope = Scope(("box",), start, start + dt.timedelta(days=days))
-    differ, _ = _disagreements(
-        zone, queries._local_time("i.at"), "timezone(m.timezone, i.at)", scope, kept="true"
-    )
-    assert differ == 0
+def test_the_counts_of_a_day_take_its_local_messages(database):
+    """27 Mar, New York: B1 is its only excluded message; 28 Mar has none of sales@'s."""
+    by_day = {
+        day: queries.excluded_by_rule(database, Scope((SALES,), day, day))
+        for day in (dt.date(2026, 3, 27), dt.date(2026, 3, 28))
+    }
+    assert by_day[dt.date(2026, 3, 27)]["messages"].tolist() == [1]
+    assert by_day[dt.date(2026, 3, 28)].empty

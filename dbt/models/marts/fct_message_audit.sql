@@ -16,6 +16,10 @@ messages_sequenced as (
     where {{ in_scope() }}
 ),
 
+mailboxes as (
+    select * from {{ ref('stg_config__mailboxes') }}
+),
+
 audited as (
     select
         messages_classified.mailbox_address,
@@ -29,6 +33,7 @@ audited as (
         messages_classified.received_at,
         messages_classified.sent_at,
         messages_classified.message_at,
+        {{ local_date('messages_classified.message_at', 'mailboxes.timezone') }} as message_date,
         messages_classified.subject,
         messages_classified.folder_name,
         messages_classified.store_address,
@@ -43,6 +48,8 @@ audited as (
         on
             messages_classified.mailbox_address = messages_sequenced.mailbox_address
             and messages_classified.internet_message_id = messages_sequenced.internet_message_id
+    left join mailboxes
+        on messages_classified.mailbox_address = mailboxes.mailbox_address
     where messages_classified.excluded_reason is distinct from 'not_team_conversation'
 )
 
