@@ -144,21 +144,30 @@ statused as (
     from threads_joined
 ),
 
--- The company of the customer's domain (a subdomain is its domain's; the longest named
--- domain wins), else the domain itself.
+-- The company of each customer domain (a subdomain is its domain's; the longest named
+-- domain wins), else the domain itself: worked out once per domain, not once per thread.
+domain_names as (
+    select
+        domains.customer_domain,
+        customers.customer_name
+    from (select distinct customer_domain from statused) as domains
+    inner join customers
+        on
+            domains.customer_domain = customers.customer_domain
+            or domains.customer_domain like '%.' || customers.customer_domain
+    qualify row_number() over (
+        partition by domains.customer_domain
+        order by length(customers.customer_domain) desc
+    ) = 1
+),
+
 customers_named as (
     select
         statused.*,
-        coalesce(customers.customer_name, statused.customer_domain) as customer_name
+        coalesce(domain_names.customer_name, statused.customer_domain) as customer_name
     from statused
-    left join customers
-        on
-            statused.customer_domain = customers.customer_domain
-            or statused.customer_domain like '%.' || customers.customer_domain
-    qualify row_number() over (
-        partition by statused.thread_id
-        order by length(customers.customer_domain) desc nulls last
-    ) = 1
+    left join domain_names
+        on statused.customer_domain = domain_names.customer_domain
 ),
 
 -- Whether the customer's first message arrived outside business hours (fct_messages).
