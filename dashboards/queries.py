@@ -161,6 +161,7 @@ _MAILBOXES = """
         where list_contains($mailboxes, mailbox_address)
     )"""
 
+
 def _minutes(scope: Scope, kpi: str) -> str:
     return f"{kpi}_business_minutes" if scope.clock == "business" else f"{kpi}_minutes"
 

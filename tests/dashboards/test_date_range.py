@@ -36,7 +36,8 @@ def database(marts_duckdb, tmp_path_factory) -> queries.Database:
             con.execute(
                 """insert into marts.fct_message_audit by name select
                     $mailbox as mailbox_address, $conversation as conversation_id,
-                    $conversation as thread_id, '<' || $conversation || '@x>' as internet_message_id,
+                    $conversation as thread_id,
+                    '<' || $conversation || '@x>' as internet_message_id,
                     'inbound' as direction, 'mailer@fabrikam.com' as from_address,
                     $at as received_at, $at as sent_at, $at as message_at, $day as message_date,
                     'Automatic reply' as subject, 'Inbox' as folder_name, $mailbox as store_address,
