@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, ConfigError
+from .dlt_settings import dlt_module
 
 log = logging.getLogger("mailkpi")
 
@@ -36,6 +37,7 @@ class ExtractResult:
 
 
 def graph_configured() -> bool:
+    dlt_module()  # before the source's first settings lookup
     from pipelines.msgraph import is_configured
 
     return is_configured()
@@ -142,7 +144,7 @@ def extract(
     lake: Path | None = None,
 ) -> ExtractResult:
     """Load into the DuckDB file `path`, or with `lake` into Parquet files under it (Spark)."""
-    import dlt
+    dlt = dlt_module()
 
     destination = (
         dlt.destinations.filesystem(lake.as_uri()) if lake else dlt.destinations.duckdb(str(path))

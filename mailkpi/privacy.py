@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from .config import Config
+from .dlt_settings import dlt_module
 from .errors import MailkpiError
 
 log = logging.getLogger("mailkpi")
@@ -39,9 +40,7 @@ def pseudonym_key() -> bytes:
     """The secret key of the pseudonyms: $MAILKPI_PSEUDONYM_KEY, else .dlt/secrets.toml."""
     key = os.environ.get(KEY_ENV)
     if not key:
-        import dlt
-
-        key = dlt.secrets.get(KEY_SECRET)
+        key = dlt_module().secrets.get(KEY_SECRET)
     if not key or len(str(key)) < MIN_KEY_LENGTH:
         raise PseudonymKeyMissing(
             f"privacy.pseudonymize_customers needs a secret key of at least {MIN_KEY_LENGTH} "

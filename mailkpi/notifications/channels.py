@@ -17,6 +17,7 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from ..config import Notifications
+from ..dlt_settings import dlt_module
 
 SECRET_KEY = "mailkpi.channels.{name}"  # [mailkpi.channels] <name> = "..." in .dlt/secrets.toml
 TIMEOUT_ENV = "MAILKPI_NOTIFY_TIMEOUT"
@@ -42,9 +43,7 @@ def channel_url(notifications: Notifications, name: str) -> str | None:
     channel = notifications.channels[name]
     url = os.environ.get(channel.url_env) if channel.url_env else None
     if not url:
-        import dlt
-
-        url = dlt.secrets.get(SECRET_KEY.format(name=name))
+        url = dlt_module().secrets.get(SECRET_KEY.format(name=name))
     return str(url).strip() or None if url else None
 
 
