@@ -48,9 +48,8 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-# what a build imports late, imported here once: dlt, mailkpi.build, both sources, the
-# parts of dlt and httpx an extract loads, and Streamlit with pandas, which dlt imports to
-# look for Streamlit's secrets where no .dlt/secrets.toml exists (1-1.5 s of every child)
+# what a build imports late, imported here once: dlt, mailkpi.build, both sources, and the
+# parts of dlt, httpx and pandas an extract loads
 import dlt
 import dlt.destinations.impl.duckdb.sql_client
 import dlt.sources.helpers.requests  # noqa: F401
@@ -59,7 +58,6 @@ import h2.connection  # noqa: F401
 import pandas  # noqa: F401
 import pyarrow.compute
 import pyarrow.parquet  # noqa: F401
-import streamlit.runtime  # noqa: F401
 
 import mailkpi.build
 import mailkpi.cli
