@@ -22,7 +22,7 @@ from .database import building_path, exclusive_build, staged_copy
 from .dbt_worker import semantic_manifest_file, semantic_manifest_stale, spark_target, started_dbt
 from .extract import ExtractResult, check_resync, extract, resolve_source
 from .semantic import SemanticLayer
-from .transform import dbt_build, prepare, record_inputs, require_loaded
+from .transform import dbt_build, drop_models, prepare, record_inputs, require_loaded
 
 log = logging.getLogger("mailkpi")
 
@@ -119,9 +119,9 @@ def run(
             )
             if reason:
                 log.info("full refresh: %s", reason)
-            dbt_build(
-                work, full_refresh=full_refresh or reason is not None, worker=dbt, keep_views=True
-            )
+            if full := full_refresh or reason is not None:
+                drop_models(work)
+            dbt_build(work, full_refresh=full, worker=dbt, keep_views=True)
             privacy.apply(work, config, key)
             record_inputs(work, prepared)
     messages, threads, mailboxes = _mart_counts(path) if do_transform else (0, 0, 0)

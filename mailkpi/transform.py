@@ -112,6 +112,24 @@ def record_inputs(path: Path, prepared: Prepared) -> None:
         con.close()
 
 
+# The schemas dbt builds (dbt/dbt_project.yml, macros/generate_schema_name.sql)
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+
+
+def drop_models(path: Path) -> None:
+    """Before a full refresh of an existing file: drop what dbt is about to rebuild, and
+    checkpoint, so that the new tables reuse the blocks the old ones held. Dropped by dbt one
+    by one as it replaces them, their blocks were freed too late to be reused: the file grew
+    by the size of the marts (1M messages: 1.02 GB -> 1.86 GB) and stayed that large."""
+    con = duckdb.connect(str(path))
+    try:
+        for schema in MODEL_SCHEMAS:
+            con.execute(f"drop schema if exists {schema} cascade")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
 def _failures(run_results: Path) -> str:
     try:
         results = json.loads(run_results.read_text())["results"]
