@@ -5,12 +5,18 @@
 -#}
 with
 
-threads as (
-    select * from {{ ref('fct_threads') }}
+-- The thread facts of fct_threads, read where fct_threads reads them: the mart is built
+-- beside fct_threads instead of after it, the last model of a nightly build.
+threads_summarized as (
+    select * from {{ ref('int_threads_summarized') }}
 ),
 
 threads_sla_evaluated as (
     select * from {{ ref('int_threads_sla_evaluated') }}
+),
+
+mailboxes as (
+    select * from {{ ref('stg_config__mailboxes') }}
 ),
 
 build_info as (
@@ -18,23 +24,28 @@ build_info as (
 ),
 
 -- Per thread: the time to the first response, or to as_of while unanswered (censored); the
--- same on the SLA's clock as a fraction of the thread's target (1 = the target).
+-- same on the SLA's clock as a fraction of the thread's target (1 = the target). The local
+-- date of the first inbound message is fct_threads.first_inbound_date, by the same macro.
 survival_times as (
     select
-        threads.mailbox_address,
-        threads.first_inbound_date,
-        threads.first_response_at is not null as is_answered,
+        threads_summarized.mailbox_address,
+        {{ local_date('threads_summarized.first_inbound_at', 'mailboxes.timezone') }} as first_inbound_date,
+        threads_summarized.first_response_minutes is not null as is_answered,
         coalesce(
-            threads.first_response_minutes,
-            {{ minutes_between('threads.first_inbound_at', 'build_info.as_of') }}
+            threads_summarized.first_response_minutes,
+            {{ minutes_between('threads_summarized.first_inbound_at', 'build_info.as_of') }}
         ) as response_minutes,
         threads_sla_evaluated.first_response_sla_elapsed_minutes
         / threads_sla_evaluated.first_response_sla_minutes as sla_target_fraction
-    from threads
+    from threads_summarized
     cross join build_info
+    left join mailboxes
+        on threads_summarized.mailbox_address = mailboxes.mailbox_address
     left join threads_sla_evaluated
-        on threads.thread_id = threads_sla_evaluated.thread_id
-    where threads.initiated_by = 'customer' and threads.first_inbound_at is not null
+        on threads_summarized.thread_id = threads_sla_evaluated.thread_id
+    where
+        threads_summarized.initiated_by = 'customer'
+        and threads_summarized.first_inbound_at is not null
 ),
 
 periods as (
