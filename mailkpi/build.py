@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import subprocess
+import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from .build_inputs import refresh_reason
 from .config import Config, ConfigError
 from .database import building_path, exclusive_build, staged_copy
 from .dbt_worker import semantic_manifest_file, semantic_manifest_stale, spark_target, started_dbt
+from .dlt_settings import dlt_module
 from .extract import ExtractResult, check_resync, extract, resolve_source
 from .semantic import SemanticLayer
 from .transform import dbt_build, drop_models, prepare, record_inputs, require_loaded
@@ -101,6 +103,10 @@ def run(
     source = resolve_source(source) if do_extract else source
     resync = check_resync(config, source, resync) if do_extract else ()
     loaded = None
+    if do_transform and not do_extract and notifications.reads_secrets(config):
+        # the channels' URLs need dlt (0.6 s to import), which an extract would have loaded:
+        # imported while dbt builds, not after it
+        threading.Thread(target=dlt_module, daemon=True).start()
     with (
         exclusive_build(path),
         started_dbt(building_path(path)) if do_transform and not dbt else nullcontext(dbt) as dbt,

@@ -106,6 +106,15 @@ def _send_channel(book, name, url, due, mailboxes, config, summary) -> None:
         summary.messages += 1
 
 
+def reads_secrets(config: Config) -> bool:
+    """Whether an alert's channel has no URL in its environment variable, so that
+    `notify_after_build` will look it up in dlt's settings (and import dlt to do so)."""
+    if not (config.notifications and config.notifications.alerts):
+        return False
+    names = {name for rule in config.notifications.alerts for name in rule.channels}
+    return any(not channels.url_from_environment(config.notifications, n) for n in names)
+
+
 def notify_after_build(duckdb_file: Path, config: Config) -> NotifySummary | None:
     """The build's hook, after its swap: never fails the build."""
     if not (config.notifications and config.notifications.alerts):

@@ -38,10 +38,14 @@ def timeout() -> float:
     return float(value) if value else DEFAULT_TIMEOUT
 
 
+def url_from_environment(notifications: Notifications, name: str) -> str | None:
+    channel = notifications.channels[name]
+    return os.environ.get(channel.url_env) if channel.url_env else None
+
+
 def channel_url(notifications: Notifications, name: str) -> str | None:
     """The channel's Apprise URL: $<url_env>, else the secrets file; None when neither is set."""
-    channel = notifications.channels[name]
-    url = os.environ.get(channel.url_env) if channel.url_env else None
+    url = url_from_environment(notifications, name)
     if not url:
         url = dlt_module().secrets.get(SECRET_KEY.format(name=name))
     return str(url).strip() or None if url else None

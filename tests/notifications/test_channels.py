@@ -98,3 +98,16 @@ def test_the_url_may_come_from_the_secrets_file(marts, tmp_path, monkeypatch):
         monkeypatch.setenv("MAILKPI__CHANNELS__MANAGERS", smtp_url(port))
         assert notify(marts, config).sent == 2
     assert len(box.messages) == 1
+
+
+def test_a_build_knows_when_the_channels_need_the_secrets_file(tmp_path, monkeypatch):
+    """`reads_secrets`: a transform imports dlt early (while dbt builds) only when an alert's
+    channel has no URL in its environment variable."""
+    from mailkpi.notifications import reads_secrets
+
+    monkeypatch.delenv("MAILKPI_TEST_UNSET", raising=False)
+    assert reads_secrets(write_config(tmp_path, channel_env="MAILKPI_TEST_UNSET"))
+    monkeypatch.setenv("MAILKPI_TEST_UNSET", "json://127.0.0.1:9/hook")
+    assert not reads_secrets(write_config(tmp_path, channel_env="MAILKPI_TEST_UNSET"))
+    monkeypatch.delenv("MAILKPI_TEST_UNSET")
+    assert not reads_secrets(write_config(tmp_path, alerts=[], channel_env="MAILKPI_TEST_UNSET"))
