@@ -289,10 +289,14 @@ def test_demo_rebuild_is_incremental_until_a_holiday_is_added(
 def test_a_full_refresh_rebuilds_the_marts_in_the_space_they_had(demo_duckdb, tmp_path, preloaded):
     """dbt replaces every table of a built file; the new tables reuse the old ones' blocks,
     so the file keeps its size (it grew by the size of the models before: 1M messages,
-    1.02 GB -> 1.86 GB, copied again by every later night) and its marts are the same."""
+    1.02 GB -> 1.86 GB, copied again by every later night), its marts are the same and what
+    else the marts schema holds is kept."""
     path = tmp_path / "mailkpi.duckdb"
     shutil.copyfile(demo_duckdb, path)
     size = path.stat().st_size
+    with duckdb.connect(str(path)) as con:  # an analyst's own view among the marts
+        con.execute("create view marts.my_threads as select count(*) as n from marts.fct_threads")
+        (threads,) = con.execute("select n from marts.my_threads").fetchone()
     done = preloaded.mailkpi(
         "transform", "--full-refresh", "--duckdb", str(path), env=offline_env()
     )
@@ -300,3 +304,5 @@ def test_a_full_refresh_rebuilds_the_marts_in_the_space_they_had(demo_duckdb, tm
     # the small demo's file: 1.16 times its size after; 1.66 times when dbt dropped the tables
     assert path.stat().st_size <= size * 1.3, (size, path.stat().st_size)
     assert mart_differences(demo_duckdb, path) == {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select n from marts.my_threads").fetchone() == (threads,)
