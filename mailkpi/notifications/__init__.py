@@ -40,6 +40,12 @@ class NotifySummary:
         return text
 
 
+def _alert_channels(config: Config) -> set[str]:
+    """The channels the alert rules send to."""
+    alerts = config.notifications.alerts if config.notifications else []
+    return {name for rule in alerts for name in rule.channels}
+
+
 def _channel_urls(config: Config, names: set[str]) -> dict[str, str | None]:
     return {name: channels.channel_url(config.notifications, name) for name in sorted(names)}
 
@@ -51,8 +57,7 @@ def notify(duckdb_file: Path, config: Config) -> NotifySummary:
     nothing here raises for a channel.
     """
     summary = NotifySummary()
-    rule_list = config.notifications.alerts if config.notifications else []
-    urls = _channel_urls(config, {name for rule in rule_list for name in rule.channels})
+    urls = _channel_urls(config, _alert_channels(config))
     summary.unconfigured = [name for name, url in urls.items() if not url]
     if not any(urls.values()):
         return summary
@@ -109,10 +114,10 @@ def _send_channel(book, name, url, due, mailboxes, config, summary) -> None:
 def reads_secrets(config: Config) -> bool:
     """Whether an alert's channel has no URL in its environment variable, so that
     `notify_after_build` will look it up in dlt's settings (and import dlt to do so)."""
-    if not (config.notifications and config.notifications.alerts):
-        return False
-    names = {name for rule in config.notifications.alerts for name in rule.channels}
-    return any(not channels.url_from_environment(config.notifications, n) for n in names)
+    return any(
+        not channels.url_from_environment(config.notifications, name)
+        for name in _alert_channels(config)
+    )
 
 
 def notify_after_build(duckdb_file: Path, config: Config) -> NotifySummary | None:
