@@ -9,6 +9,14 @@
 -#}
 {{ config(materialized='incremental', incremental_strategy='append') }}
 
+{#- The order of a copy's rows. Within one load a move is a removal from the old folder and
+    an item in the new one: removals sort first so the load ends in the new folder. Each
+    window below sorts by it, not by a row_number of it: that was one more sort of every
+    observation (0.7 s of a full build at 1M messages). Rows tied on all of it are the same
+    item returned twice in one load, in no fixed order before either. -#}
+{%- set load_order =
+    'observed_at asc, is_seed desc, is_removed desc, last_modified_at asc nulls first, folder_id asc' %}
+
 with
 
 observations as (
@@ -73,27 +81,15 @@ all_rows as (
 ),
 {% endif %}
 
--- Within one load a move is a removal from the old folder and an item in the new one:
--- removals sort first so the load ends in the new folder.
-sequenced as (
-    select
-        *,
-        row_number() over (
-            partition by mailbox_address, store_address, message_id
-            order by observed_at asc, is_seed desc, is_removed desc, last_modified_at asc nulls first, folder_id asc
-        ) as sequence_number
-    from all_rows
-),
-
 folder_carried as (
     select
         *,
         {{ last_non_null('case when not is_removed or is_seed then folder_id end') }} over (
             partition by mailbox_address, store_address, message_id
-            order by sequence_number
+            order by {{ load_order }}
             rows between unbounded preceding and 1 preceding
         ) as folder_id_before
-    from sequenced
+    from all_rows
 ),
 
 -- A removal from a folder the message already left (seen in another one since) changes nothing.
@@ -114,7 +110,6 @@ carried as (
         store_address,
         message_id,
         observed_at,
-        sequence_number,
         is_seed,
         {{ last_non_null('removal_event') }} over carry as is_removed,
         {{ last_non_null('case when not is_removed or is_seed then folder_id end') }} over carry as current_folder_id,
@@ -125,12 +120,12 @@ carried as (
         -- rows of one load are adjacent in this order: the last of them ends the load
         lead(observed_at) over (
             partition by mailbox_address, store_address, message_id
-            order by sequence_number
+            order by {{ load_order }}
         ) as next_observed_at
     from presence_events
     window carry as (
         partition by mailbox_address, store_address, message_id
-        order by sequence_number
+        order by {{ load_order }}
         rows between unbounded preceding and current row
     )
 ),
