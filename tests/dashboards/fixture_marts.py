@@ -482,11 +482,11 @@ def _with_thread_id(
     columns: tuple[str, ...], rows: list[tuple]
 ) -> tuple[tuple[str, ...], list[tuple]]:
     """A thread-grained mart's rows with their thread_id, as the dbt macro thread_id computes
-    it: the md5 of mailbox_address, '|' and conversation_id."""
+    it: the first 60 bits of the md5 of mailbox_address, '|' and conversation_id."""
     mailbox, conversation = columns.index("mailbox_address"), columns.index("conversation_id")
 
-    def key(row: tuple) -> str:
-        return hashlib.md5(f"{row[mailbox]}|{row[conversation]}".encode()).hexdigest()
+    def key(row: tuple) -> int:
+        return int(hashlib.md5(f"{row[mailbox]}|{row[conversation]}".encode()).hexdigest()[:15], 16)
 
     return (*columns, "thread_id"), [(*row, key(row)) for row in rows]
 

@@ -32,28 +32,40 @@ def database(marts_duckdb, tmp_path_factory) -> queries.Database:
     path = tmp_path_factory.mktemp("boundary") / "mailkpi.duckdb"
     shutil.copyfile(marts_duckdb, path)
     with duckdb.connect(str(path)) as con:
-        for conversation, (mailbox, at, day) in BOUNDARY.items():
+        for thread, (conversation, (mailbox, at, day)) in enumerate(BOUNDARY.items(), 1):
             con.execute(
                 """insert into marts.fct_message_audit by name select
                     $mailbox as mailbox_address, $conversation as conversation_id,
-                    $conversation as thread_id,
+                    $thread as thread_id,
                     '<' || $conversation || '@x>' as internet_message_id,
                     'inbound' as direction, 'mailer@fabrikam.com' as from_address,
                     $at as received_at, $at as sent_at, $at as message_at, $day as message_date,
                     'Automatic reply' as subject, 'Inbox' as folder_name, $mailbox as store_address,
                     1 as copy_count, false as is_counted, 'automated_subject' as excluded_reason,
                     true as has_headers""",
-                {"mailbox": mailbox, "conversation": conversation, "at": at, "day": day},
+                {
+                    "mailbox": mailbox,
+                    "conversation": conversation,
+                    "thread": thread,
+                    "at": at,
+                    "day": day,
+                },
             )
             con.execute(
                 """insert into marts.fct_threads by name select
                     $mailbox as mailbox_address, $conversation as conversation_id,
-                    $conversation as thread_id, 'Boundary' as subject, 'open' as status,
+                    $thread as thread_id, 'Boundary' as subject, 'open' as status,
                     $at as started_at, $at as first_inbound_at, $at as last_message_at,
                     $day as started_date, $day as first_inbound_date, $day as last_message_date,
                     'breached' as sla_first_response_status, 1 as inbound_count,
                     0 as outbound_count, 0 as reopen_count, 0 as reassignment_count""",
-                {"mailbox": mailbox, "conversation": conversation, "at": at, "day": day},
+                {
+                    "mailbox": mailbox,
+                    "conversation": conversation,
+                    "thread": thread,
+                    "at": at,
+                    "day": day,
+                },
             )
     return queries._file_now(str(path))
 

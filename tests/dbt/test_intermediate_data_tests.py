@@ -142,3 +142,40 @@ def test_a_null_key_of_a_raw_observation_fails_the_one_not_null_test(
     [outcome] = [r for r in result.result if r.node.unique_id.startswith("test.")]
     assert outcome.node.name.startswith("not_null_columns_stg_msgraph__message_observations_")
     assert (str(outcome.status), outcome.failures) == ("fail" if failures else "pass", failures)
+
+
+@pytest.mark.slow
+def test_a_duplicated_row_fails_its_unique_columns_test_and_only_it(
+    demo_duckdb, tmp_path, monkeypatch
+):
+    import duckdb
+
+    copy = tmp_path / "mailkpi.duckdb"
+    shutil.copyfile(demo_duckdb, copy)
+    with duckdb.connect(str(copy)) as con:
+        # a thread's event twice; the shared mailbox's row (agent_address null) twice: nulls
+        # group alike, as the text of the former test made them ('(shared mailbox)')
+        con.execute(
+            "insert into marts.fct_thread_events select * from marts.fct_thread_events limit 1"
+        )
+        con.execute(
+            "insert into marts.dim_agents select * from marts.dim_agents"
+            " where agent_address is null limit 1"
+        )
+    monkeypatch.setenv("MAILKPI_DUCKDB", str(copy))
+
+    result = dbtRunner().invoke(
+        ["test", "--select", "test_name:unique_columns", "--project-dir", str(DBT_DIR),
+         "--profiles-dir", str(DBT_DIR), "--target-path", str(tmp_path / "target")]
+    )  # fmt: skip
+
+    outcomes = {
+        r.node.attached_node.split(".")[-1]: (str(r.status), r.failures)
+        for r in result.result
+        if r.node.unique_id.startswith("test.")
+    }
+    assert len(outcomes) >= 15
+    assert {m: o for m, o in outcomes.items() if o != ("pass", 0)} == {
+        "fct_thread_events": ("fail", 1),
+        "dim_agents": ("fail", 1),
+    }

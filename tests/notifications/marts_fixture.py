@@ -15,7 +15,8 @@ import duckdb
 UTC = dt.UTC
 AS_OF = dt.datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 MAILBOX = "support@contoso.com"
-THREAD_ID = "md5(mailbox_address || '|' || conversation_id)"  # as dbt's thread_id macro
+# as dbt's thread_id macro
+THREAD_ID = "cast('0x' || substr(md5(mailbox_address || '|' || conversation_id), 1, 15) as bigint)"
 
 
 def ts(text: str) -> dt.datetime:
@@ -106,7 +107,7 @@ def build(path: Path, as_of: dt.datetime = AS_OF) -> Path:
         )
         con.execute(
             "create table marts.fct_threads (mailbox_address varchar, conversation_id varchar, "
-            f"thread_id varchar as ({THREAD_ID}), subject varchar, customer_address varchar, "
+            f"thread_id bigint as ({THREAD_ID}), subject varchar, customer_address varchar, "
             "assignee varchar, "
             "first_inbound_at timestamptz, first_response_at timestamptz, status varchar, "
             "sla_first_response_status varchar, sla_tier varchar, "
@@ -124,14 +125,14 @@ def build(path: Path, as_of: dt.datetime = AS_OF) -> Path:
             )
         con.execute(
             "create table marts.fct_thread_events (mailbox_address varchar, "
-            f"conversation_id varchar, thread_id varchar as ({THREAD_ID}), event_at timestamptz, "
+            f"conversation_id varchar, thread_id bigint as ({THREAD_ID}), event_at timestamptz, "
             "event_type varchar)"
         )
         for conversation, at, kind in EVENTS:
             add_event(con, conversation, at, kind)
         con.execute(
             "create table marts.fct_replies (mailbox_address varchar, conversation_id varchar, "
-            f"thread_id varchar as ({THREAD_ID}), turn_started_at timestamptz, "
+            f"thread_id bigint as ({THREAD_ID}), turn_started_at timestamptz, "
             "replied_at timestamptz, reply_business_minutes double)"
         )
         for conversation, start, replied, minutes in REPLIES:
