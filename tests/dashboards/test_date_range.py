@@ -33,6 +33,13 @@ def database(marts_duckdb, tmp_path_factory) -> queries.Database:
     shutil.copyfile(marts_duckdb, path)
     with duckdb.connect(str(path)) as con:
         for thread, (conversation, (mailbox, at, day)) in enumerate(BOUNDARY.items(), 1):
+            params = {
+                "mailbox": mailbox,
+                "conversation": conversation,
+                "thread": thread,
+                "at": at,
+                "day": day,
+            }
             con.execute(
                 """insert into marts.fct_message_audit by name select
                     $mailbox as mailbox_address, $conversation as conversation_id,
@@ -43,13 +50,7 @@ def database(marts_duckdb, tmp_path_factory) -> queries.Database:
                     'Automatic reply' as subject, 'Inbox' as folder_name, $mailbox as store_address,
                     1 as copy_count, false as is_counted, 'automated_subject' as excluded_reason,
                     true as has_headers""",
-                {
-                    "mailbox": mailbox,
-                    "conversation": conversation,
-                    "thread": thread,
-                    "at": at,
-                    "day": day,
-                },
+                params,
             )
             con.execute(
                 """insert into marts.fct_threads by name select
@@ -59,13 +60,7 @@ def database(marts_duckdb, tmp_path_factory) -> queries.Database:
                     $day as started_date, $day as first_inbound_date, $day as last_message_date,
                     'breached' as sla_first_response_status, 1 as inbound_count,
                     0 as outbound_count, 0 as reopen_count, 0 as reassignment_count""",
-                {
-                    "mailbox": mailbox,
-                    "conversation": conversation,
-                    "thread": thread,
-                    "at": at,
-                    "day": day,
-                },
+                params,
             )
     return queries._file_now(str(path))
 

@@ -11,13 +11,18 @@
     build then rather than merge them.
 -#}
 {% macro thread_id(mailbox_address, conversation_id) -%}
-{{ return(adapter.dispatch('thread_id', 'mailkpi')(mailbox_address, conversation_id)) }}
+{{ hex_as_bigint('substr(md5(' ~ mailbox_address ~ " || '|' || " ~ conversation_id ~ '), 1, 15)') }}
 {%- endmacro %}
 
-{% macro default__thread_id(mailbox_address, conversation_id) -%}
-cast('0x' || substr(md5({{ mailbox_address }} || '|' || {{ conversation_id }}), 1, 15) as bigint)
+{#- The number a text of at most 15 hex digits spells (null for null). -#}
+{% macro hex_as_bigint(hex) -%}
+{{ return(adapter.dispatch('hex_as_bigint', 'mailkpi')(hex)) }}
 {%- endmacro %}
 
-{% macro spark__thread_id(mailbox_address, conversation_id) -%}
-cast(conv(substr(md5({{ mailbox_address }} || '|' || {{ conversation_id }}), 1, 15), 16, 10) as bigint)
+{% macro default__hex_as_bigint(hex) -%}
+cast('0x' || {{ hex }} as bigint)
+{%- endmacro %}
+
+{% macro spark__hex_as_bigint(hex) -%}
+cast(conv({{ hex }}, 16, 10) as bigint)
 {%- endmacro %}
